@@ -1,0 +1,5 @@
+export * from './api.js';
+export * from './endpoint.js';
+export * from './names.js';
+export * from './status.js';
+export * from './topology.js';

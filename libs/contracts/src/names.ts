@@ -1,0 +1,33 @@
+/**
+ * Queue names (BullMQ) and message patterns (@nestjs/microservices Redis transport) shared by every service.
+ * Durable work goes through queues; patterns are for request/reply and live events only (see DESIGN.md).
+ */
+export enum QueueName {
+  MonitorPoll = 'monitor-poll',
+  AlertEval = 'alert-eval',
+  Provisioning = 'provisioning',
+  Migrations = 'migrations',
+  Notifications = 'notifications',
+}
+
+/** Job names inside the queues above. */
+export enum JobName {
+  /** Repeatable tick: fans out one {@link JobName.PollEndpoint} per endpoint. */
+  PollTick = 'poll-tick',
+  PollEndpoint = 'poll-endpoint',
+}
+
+/** Request/reply patterns answered by the config service. */
+export enum ConfigPattern {
+  ListEndpoints = 'config.endpoints.list',
+  GetEndpoint = 'config.endpoints.get',
+  CreateEndpoint = 'config.endpoints.create',
+  UpdateEndpoint = 'config.endpoints.update',
+  DeleteEndpoint = 'config.endpoints.delete',
+}
+
+/** Events (fire and forget) published over Redis. */
+export enum EventPattern {
+  EndpointChanged = 'endpoint.changed',
+  StatusUpdated = 'status.updated',
+}
