@@ -31,7 +31,7 @@ module.exports = {
     '!**/index.ts',
     '!libs/testing/**',
     '!libs/persistence/src/migrations/**',
-    '!libs/persistence/src/cli.ts',
+    '!libs/persistence/src/cli-data-source.ts',
   ],
   coverageDirectory: './coverage',
   coverageReporters: ['text-summary', 'lcov'],

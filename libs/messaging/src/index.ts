@@ -1,0 +1,3 @@
+export * from './messaging.module.js';
+export * from './prefixed-redis.js';
+export * from './redis-url.js';

@@ -1,0 +1,3 @@
+export * from './env.js';
+export * from './logger.module.js';
+export * from './redaction.js';

@@ -1,0 +1,81 @@
+import pg from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { EndpointStatusEntity } from './entities/endpoint-status.entity.js';
+import { EndpointEntity } from './entities/endpoint.entity.js';
+import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-schema.js';
+
+/** Every entity of prm's metadata store. */
+export const ENTITIES = [EndpointEntity, EndpointStatusEntity];
+/** Every migration, in order. Never `synchronize`. */
+export const MIGRATIONS = [InitialSchema1764400000000];
+
+/** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */
+const MIGRATION_LOCK_KEY = 7_021_993_001;
+
+/**
+ * TypeORM options for prm's metadata store at `url` (a `postgres://` URL).
+ * `synchronize` is off: the schema changes only through {@link MIGRATIONS}.
+ */
+export function metadataDataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    applicationName: 'prm-metadata',
+    extra: { max: 10, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/**
+ * Creates the database named in `url` when it does not exist (connects to the `postgres` database of the same
+ * server). Throws the driver's error when the server cannot be reached.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const dbname = decodeURIComponent(target.pathname.replace(/^\//, '')) || 'postgres';
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbname]);
+    if (!rowCount) {
+      // CREATE DATABASE takes no parameters: quote the identifier.
+      await client.query(`CREATE DATABASE "${dbname.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created concurrently by another service
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs pending migrations under a session advisory lock, so that six services starting at once do not race.
+ * Returns the names of the migrations it applied.
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Opens a DataSource on `url`, creating the database and applying migrations first. */
+export async function openMetadataStore(url: string): Promise<DataSource> {
+  await ensureDatabase(url);
+  const dataSource = new DataSource(metadataDataSourceOptions(url));
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  return dataSource;
+}

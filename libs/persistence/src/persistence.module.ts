@@ -1,0 +1,36 @@
+import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { openMetadataStore } from './data-source.js';
+import { EndpointStatusRepository } from './repositories/endpoint-status.repository.js';
+import { EndpointRepository } from './repositories/endpoint.repository.js';
+
+export interface PersistenceOptions {
+  /** `postgres://` URL of prm's metadata database; created when missing, migrated at start. */
+  url: string;
+}
+
+/**
+ * prm's metadata store as a Nest module: one `DataSource` (migrated before anything uses it) and the repositories.
+ * Global, so every service module can inject the repositories.
+ */
+@Global()
+@Module({})
+export class PersistenceModule implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  static forRoot(options: PersistenceOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: DataSource, useFactory: () => openMetadataStore(options.url) },
+        EndpointRepository,
+        EndpointStatusRepository,
+      ],
+      exports: [DataSource, EndpointRepository, EndpointStatusRepository],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
