@@ -4,3 +4,4 @@ export * from './connect.js';
 export * from './conninfo.js';
 export * from './errors.js';
 export * from './quote.js';
+export * from './catalog/index.js';
