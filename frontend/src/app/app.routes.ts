@@ -1,0 +1,17 @@
+import { Routes } from '@angular/router';
+
+/** Topology is the default page; each feature is lazy-loaded. */
+export const routes: Routes = [
+  {
+    path: '',
+    pathMatch: 'full',
+    title: 'Topology · prm',
+    loadComponent: () => import('./topology/topology-page.component').then((m) => m.TopologyPageComponent),
+  },
+  {
+    path: 'endpoints',
+    title: 'Endpoints · prm',
+    loadComponent: () => import('./endpoints/endpoints-page.component').then((m) => m.EndpointsPageComponent),
+  },
+  { path: '**', redirectTo: '' },
+];

@@ -1,0 +1,169 @@
+import { ChangeDetectionStrategy, Component, computed, effect, input, signal, untracked } from '@angular/core';
+import { type ClusterNode, type Edge, GraphModule, type Node } from '@swimlane/ngx-graph';
+import { Subject } from 'rxjs';
+
+import type { TopologyEdge, TopologyNode, TopologyView } from '../core/contracts';
+import { ICON_PATHS, type StateView, edgeStateView, formatBytes, nodeStateView } from '../shared/state-presentation';
+import { CountingDagreClusterLayout, clusterId, topologySignature } from './topology-layout';
+
+/** Node box size on the map, px. */
+const NODE_WIDTH = 232;
+const NODE_HEIGHT = 88;
+
+/** What a node template needs, resolved from the latest view by endpoint id (status changes never re-layout). */
+interface NodeVm {
+  node: TopologyNode;
+  state: StateView;
+  shortName: string;
+  line1: string;
+  line2: string;
+  iconPath: string;
+}
+
+interface EdgeVm {
+  edge: TopologyEdge;
+  state: StateView;
+  label: string;
+  labelWidth: number;
+}
+
+/**
+ * The topology map (ngx-graph, dagre with clusters). The `nodes` / `links` / `clusters` arrays handed to ngx-graph
+ * keep their identity forever and are refilled in place only when the set of node/edge ids changes; then one
+ * layout is requested through `update$`. Per-poll status (reachability, edge state, lag) is read by the node and
+ * link templates from signals keyed by id, so a status change repaints without a layout (monitoring.md §4).
+ */
+@Component({
+  selector: 'prm-topology-graph',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [GraphModule],
+  templateUrl: './topology-graph.component.html',
+  styleUrl: './topology-graph.component.scss',
+})
+export class TopologyGraphComponent {
+  /** The topology to draw. */
+  readonly view = input.required<TopologyView>();
+  /** Endpoint id to highlight (e.g. picked in the table below). */
+  readonly selectedId = input<string | null>(null);
+
+  protected readonly layout = new CountingDagreClusterLayout();
+  protected readonly layoutSettings = {
+    orientation: 'LR',
+    marginX: 24,
+    marginY: 24,
+    rankPadding: 120,
+    nodePadding: 40,
+    edgePadding: 40,
+    compound: true,
+    multigraph: true,
+  };
+  /** Stable arrays (same references for the component's lifetime). */
+  protected readonly nodes: Node[] = [];
+  protected readonly links: Edge[] = [];
+  protected readonly clusters: ClusterNode[] = [];
+  protected readonly update$ = new Subject<boolean>();
+  protected readonly center$ = new Subject<boolean>();
+  protected readonly panToNode$ = new Subject<string>();
+  protected readonly layoutRequests = signal(0);
+  protected readonly layoutRuns = this.layout.runs;
+  protected readonly iconPaths = ICON_PATHS;
+
+  private signature = '';
+
+  protected readonly nodeVms = computed(() => {
+    const map = new Map<string, NodeVm>();
+    for (const node of this.view().nodes) {
+      const state = nodeStateView(node.reachability);
+      map.set(node.id, {
+        node,
+        state,
+        shortName: truncate(node.name, 28),
+        line1: `${node.role} · ${node.serverVersion ? 'PG ' + node.serverVersion : 'version n/a'}`,
+        line2: truncate([node.cloud, node.region, node.network].filter(Boolean).join(' / '), 34),
+        iconPath: ICON_PATHS[state.icon],
+      });
+    }
+    return map;
+  });
+
+  protected readonly edgeVms = computed(() => {
+    const map = new Map<string, EdgeVm>();
+    for (const edge of this.view().edges) {
+      const state = edgeStateView(edge.state);
+      const lag = edge.lagBytes !== null && edge.state === 'streaming' ? ` · lag ${formatBytes(edge.lagBytes)}` : '';
+      const label = `${edge.subscription} · ${state.label}${lag}`;
+      map.set(edge.id, { edge, state, label, labelWidth: Math.round(label.length * 6.4) + 26 });
+    }
+    return map;
+  });
+
+  protected readonly clusterLabels = computed(() => {
+    const counts = new Map<string, number>();
+    for (const node of this.view().nodes) {
+      counts.set(clusterId(node.group), (counts.get(clusterId(node.group)) ?? 0) + 1);
+    }
+    return counts;
+  });
+
+  protected readonly ariaSummary = computed(() => {
+    const view = this.view();
+    const down = view.nodes.filter((n) => n.reachability !== 'reachable').length;
+    return `Replication topology: ${view.nodes.length} endpoints (${down} not connected), ${view.edges.length} streams. The tables below list the same information.`;
+  });
+
+  constructor() {
+    effect(() => {
+      const view = this.view();
+      const signature = topologySignature(view);
+      if (signature === this.signature) {
+        return;
+      }
+      this.signature = signature;
+      this.refill(view);
+      untracked(() => this.layoutRequests.update((n) => n + 1));
+      this.update$.next(true);
+    });
+    effect(() => {
+      const id = this.selectedId();
+      if (id) {
+        this.panToNode$.next(id);
+      }
+    });
+  }
+
+  /** Re-centres the map. */
+  recenter(): void {
+    this.center$.next(true);
+  }
+
+  private refill(view: TopologyView): void {
+    const nodeIds = new Set(view.nodes.map((n) => n.id));
+    const groups = new Map<string, string[]>();
+    for (const n of view.nodes) {
+      const ids = groups.get(n.group) ?? [];
+      ids.push(n.id);
+      groups.set(n.group, ids);
+    }
+    this.nodes.splice(
+      0,
+      this.nodes.length,
+      ...view.nodes.map((n) => ({ id: n.id, label: n.name, dimension: { width: NODE_WIDTH, height: NODE_HEIGHT } })),
+    );
+    this.clusters.splice(
+      0,
+      this.clusters.length,
+      ...[...groups].map(([group, childNodeIds]) => ({ id: clusterId(group), label: group, childNodeIds })),
+    );
+    this.links.splice(
+      0,
+      this.links.length,
+      ...view.edges
+        .filter((e) => nodeIds.has(e.source) && nodeIds.has(e.target))
+        .map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.subscription })),
+    );
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,60 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { RouterLink } from '@angular/router';
+
+import { TopologyStore } from '../core/topology.store';
+import { StateBadgeComponent } from '../shared/state-badge.component';
+import {
+  EDGE_LEGEND,
+  ICON_PATHS,
+  NODE_LEGEND,
+  edgeStateView,
+  formatBytes,
+  nodeStateView,
+} from '../shared/state-presentation';
+import { TopologyGraphComponent } from './topology-graph.component';
+
+/** Default page: the replication map, its legend, and the same facts as accessible tables. */
+@Component({
+  selector: 'prm-topology-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [TopologyGraphComponent, StateBadgeComponent, MatButtonModule, RouterLink, DatePipe],
+  templateUrl: './topology-page.component.html',
+  styleUrl: './topology-page.component.scss',
+})
+export class TopologyPageComponent {
+  private readonly store = inject(TopologyStore);
+
+  protected readonly view = this.store.view;
+  protected readonly error = this.store.error;
+  protected readonly selectedId = signal<string | null>(null);
+  protected readonly nodeLegend = NODE_LEGEND;
+  protected readonly edgeLegend = EDGE_LEGEND;
+  protected readonly iconPaths = ICON_PATHS;
+  protected readonly nodeState = nodeStateView;
+  protected readonly edgeState = edgeStateView;
+  protected readonly formatBytes = formatBytes;
+
+  protected readonly nodeNames = computed(
+    () => new Map((this.view()?.nodes ?? []).map((n) => [n.id, n.name] as const)),
+  );
+  protected readonly summary = computed(() => {
+    const view = this.view();
+    if (!view) {
+      return null;
+    }
+    const notConnected = view.nodes.filter((n) => n.reachability !== 'reachable').length;
+    const notStreaming = view.edges.filter((e) => e.state !== 'streaming').length;
+    return { nodes: view.nodes.length, edges: view.edges.length, notConnected, notStreaming };
+  });
+
+  constructor() {
+    this.store.refresh();
+  }
+
+  /** Highlights an endpoint on the map and pans to it. */
+  protected showOnMap(endpointId: string): void {
+    this.selectedId.set(this.selectedId() === endpointId ? null : endpointId);
+  }
+}
