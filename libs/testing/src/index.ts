@@ -4,3 +4,6 @@ export * from './paths.js';
 export * from './ports.js';
 export * from './redis.js';
 export * from './test-database.js';
+export * from './demo-dataset.js';
+export * from './demo-topology.js';
+export * from './stale.js';

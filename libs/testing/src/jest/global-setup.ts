@@ -2,7 +2,7 @@
 // imports only Node built-ins and packages, and hands its cleanup to global-teardown through globalThis
 // (both run in the same jest parent process).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -53,6 +53,8 @@ export function removeStaleClusters(dir: string): string[] {
       owner = undefined;
     }
     if (owner !== undefined && isProcessAlive(owner)) continue;
+    // no owner file yet: initdb may be running for a live process (the file is written after it)
+    if (owner === undefined && Date.now() - statSync(path).mtimeMs < 120_000) continue;
     killPostmaster(path);
     rmSync(path, { recursive: true, force: true });
     removed.push(path);
