@@ -9,7 +9,7 @@ import {
 } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule, MatDialogRef } from '@angular/material/dialog';
-import { MatFormFieldModule } from '@angular/material/form-field';
+import { MAT_FORM_FIELD_DEFAULT_OPTIONS, MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
@@ -74,6 +74,9 @@ interface ServerProblem {
     MatSelectModule,
     MatButtonModule,
     MatProgressBarModule,
+  ],
+  providers: [
+    { provide: MAT_FORM_FIELD_DEFAULT_OPTIONS, useValue: { appearance: 'outline', subscriptSizing: 'dynamic' } },
   ],
   templateUrl: './endpoint-form-dialog.component.html',
   styleUrl: './endpoint-form-dialog.component.scss',
@@ -188,7 +191,7 @@ export class EndpointFormDialogComponent {
           : err.status === 400
             ? 'Nothing was saved: the server rejected some fields.'
             : 'Nothing was saved.';
-    this.summary.set(`${lead} ${err.body.message}`.trim());
+    this.summary.set(err.status === 422 || !err.body.message ? lead : `${lead} (${err.body.message})`);
     for (const problem of problems) {
       for (const field of problem.fields) {
         this.markServerError(field, problem.text);
@@ -198,11 +201,14 @@ export class EndpointFormDialogComponent {
 
   /** Puts a `server` error on the control(s) so mat-error shows it; the next edit of the control clears it. */
   private markServerError(field: EndpointFormField, text: string): void {
+    // A credential problem is shown once, under the first sub-field of the selected kind.
     const controls: AbstractControl[] =
       field === 'credential'
-        ? CREDENTIAL_FIELDS[this.form.controls.credential.controls.kind.value].map(
-            (f) => this.form.controls.credential.controls[f],
-          )
+        ? [
+            this.form.controls.credential.controls[
+              CREDENTIAL_FIELDS[this.form.controls.credential.controls.kind.value][0]
+            ],
+          ]
         : [this.form.controls[field]];
     for (const control of controls) {
       control.setErrors({ ...(control.errors ?? {}), server: text });

@@ -24,6 +24,7 @@ interface EdgeVm {
   edge: TopologyEdge;
   state: StateView;
   label: string;
+  title: string;
   labelWidth: number;
 }
 
@@ -51,7 +52,7 @@ export class TopologyGraphComponent {
     orientation: 'LR',
     marginX: 24,
     marginY: 24,
-    rankPadding: 120,
+    rankPadding: 220,
     nodePadding: 40,
     edgePadding: 40,
     compound: true,
@@ -90,9 +91,10 @@ export class TopologyGraphComponent {
     const map = new Map<string, EdgeVm>();
     for (const edge of this.view().edges) {
       const state = edgeStateView(edge.state);
-      const lag = edge.lagBytes !== null && edge.state === 'streaming' ? ` · lag ${formatBytes(edge.lagBytes)}` : '';
-      const label = `${edge.subscription} · ${state.label}${lag}`;
-      map.set(edge.id, { edge, state, label, labelWidth: Math.round(label.length * 6.4) + 26 });
+      const label = `${edge.subscription} · ${state.label}`;
+      const lag = edge.lagBytes !== null ? `, slot lag ${formatBytes(edge.lagBytes)}` : '';
+      const title = `${edge.subscription}: ${state.label} (${state.description})${lag}; publications ${edge.publications.join(', ')}`;
+      map.set(edge.id, { edge, state, label, title, labelWidth: Math.round(label.length * 6.2) + 28 });
     }
     return map;
   });
@@ -152,7 +154,15 @@ export class TopologyGraphComponent {
     this.clusters.splice(
       0,
       this.clusters.length,
-      ...[...groups].map(([group, childNodeIds]) => ({ id: clusterId(group), label: group, childNodeIds })),
+      // A preset dimension (forceDimensions) stops ngx-graph from sizing the box by its label text;
+      // fitClusters() sets the real size after each layout.
+      ...[...groups].map(([group, childNodeIds]) => ({
+        id: clusterId(group),
+        label: group,
+        childNodeIds,
+        dimension: { width: 1, height: 1 },
+        meta: { forceDimensions: true },
+      })),
     );
     this.links.splice(
       0,
