@@ -2,3 +2,4 @@ export * from './aws-errors.js';
 export * from './credential-resolver.js';
 export * from './rds-iam.source.js';
 export * from './secrets-manager.source.js';
+export * from './credentials.module.js';

@@ -7,3 +7,4 @@ export * from './test-database.js';
 export * from './demo-dataset.js';
 export * from './demo-topology.js';
 export * from './stale.js';
+export * from './aws-fake/index.js';
