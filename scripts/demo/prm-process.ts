@@ -41,7 +41,13 @@ export async function startPrm(opts: {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exitedSignal = new AbortController();
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exitedSignal.abort();
+      resolve();
+    }),
+  );
   const prm: PrmProcess = {
     child,
     baseUrl,
@@ -65,7 +71,7 @@ export async function startPrm(opts: {
         const res = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) });
         if (res.status !== 200) throw new Error(`GET /health/ready answered ${res.status}: ${await res.text()}`);
       },
-      { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 500, message: 'prm readiness' },
+      { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 500, message: 'prm readiness', signal: exitedSignal.signal },
     );
   } catch (error: unknown) {
     await prm.stop(2000);

@@ -6,13 +6,15 @@ export interface ExpectEventuallyOptions {
   intervalMs?: number;
   /** Prefixed to the last error's message on timeout. */
   message?: string;
+  /** Stop retrying once aborted (e.g. the process being waited for exited) and throw the last error. */
+  signal?: AbortSignal;
 }
 
 /**
  * Calls `fn` until it returns (or resolves) without throwing, then returns its value. Put `expect(...)` calls
  * inside `fn` to wait for a condition on a real server instead of sleeping.
- * @throws the last error thrown by `fn` when `timeoutMs` passes (its message prefixed with `message` and the
- * number of attempts), so the failure shows what was still wrong.
+ * @throws the last error thrown by `fn` when `timeoutMs` passes or `signal` is aborted (its message prefixed
+ * with `message` and the number of attempts), so the failure shows what was still wrong.
  */
 export async function expectEventually<T>(fn: () => Promise<T> | T, opts: ExpectEventuallyOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -24,8 +26,12 @@ export async function expectEventually<T>(fn: () => Promise<T> | T, opts: Expect
     try {
       return await fn();
     } catch (error: unknown) {
-      if (Date.now() + intervalMs > deadline) {
-        const prefix = `${opts.message ? `${opts.message}: ` : ''}not true after ${timeoutMs} ms (${attempts} attempts)`;
+      const aborted = opts.signal?.aborted ?? false;
+      if (aborted || Date.now() + intervalMs > deadline) {
+        const why = aborted
+          ? `aborted after ${attempts} attempts`
+          : `not true after ${timeoutMs} ms (${attempts} attempts)`;
+        const prefix = `${opts.message ? `${opts.message}: ` : ''}${why}`;
         if (error instanceof Error) {
           error.message = `${prefix}: ${error.message}`;
           throw error;

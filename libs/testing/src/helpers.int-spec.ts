@@ -31,6 +31,23 @@ describe('expectEventually', () => {
     ).rejects.toThrow(/^rows arrive: not true after 30 ms \(\d+ attempts\): still 0 rows$/);
   });
 
+  it('stops retrying when its signal is aborted', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const started = Date.now();
+    await expect(
+      expectEventually(
+        () => {
+          calls += 1;
+          if (calls === 2) controller.abort();
+          throw new Error('process exited');
+        },
+        { timeoutMs: 10_000, intervalMs: 1, signal: controller.signal },
+      ),
+    ).rejects.toThrow(/^aborted after 2 attempts: process exited$/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('wraps non-Error throws', async () => {
     await expect(
       expectEventually(
