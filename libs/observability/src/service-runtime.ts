@@ -1,0 +1,34 @@
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { MessagingModule, PrefixedRedisServer, parseRedisUrl } from '@prm/messaging';
+import { PersistenceModule } from '@prm/persistence';
+import { Logger } from 'nestjs-pino';
+import type { CommonEnv } from './common-env.js';
+import { HealthModule } from './health.module.js';
+import { PrmLoggerModule } from './logger.module.js';
+
+/**
+ * The infrastructure every prm service composes: JSON logger with redaction, metadata store (migrated at start),
+ * Redis bus and BullMQ connection, health endpoints.
+ */
+export function coreImports(env: CommonEnv, service: string): DynamicModule[] {
+  return [
+    PrmLoggerModule.forRoot({ level: env.LOG_LEVEL, service }),
+    PersistenceModule.forRoot({ url: env.PRM_DATABASE_URL }),
+    MessagingModule.forRoot({ redisUrl: env.REDIS_URL, prefix: env.PRM_REDIS_PREFIX }),
+    HealthModule.forRoot({ redisUrl: env.REDIS_URL }),
+  ];
+}
+
+/**
+ * Attaches the pino logger, shutdown hooks (SIGTERM/SIGINT close modules, connections and queues) and the Redis bus
+ * listener (request/reply and events with prefixed channels), then starts the microservice listener.
+ */
+export async function startBusListener(app: INestApplication, env: CommonEnv): Promise<void> {
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.connectMicroservice(
+    { strategy: new PrefixedRedisServer({ ...parseRedisUrl(env.REDIS_URL) }, `${env.PRM_REDIS_PREFIX}:`) },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+}

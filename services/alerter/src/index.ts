@@ -1,0 +1,1 @@
+export * from './alerter-service.module.js';

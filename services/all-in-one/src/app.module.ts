@@ -1,0 +1,44 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AlerterServiceModule } from '@prm/alerter-service';
+import { CredentialsModule } from '@prm/aws';
+import { ConfigServiceModule } from '@prm/config-service';
+import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
+import { MigratorServiceModule } from '@prm/migrator-service';
+import { MonitorEnv, MonitorModule } from '@prm/monitor-service';
+import { type CommonEnv, coreImports } from '@prm/observability';
+import { ProvisionerServiceModule } from '@prm/provisioner-service';
+
+export interface AllInOneSettings {
+  common: CommonEnv;
+  gateway: GatewayEnv;
+  monitor: MonitorEnv;
+  /** Process environment, for `env` credential references (local use). */
+  processEnv: Record<string, string | undefined>;
+}
+
+/** The six services in one process (demo, tests, small installs), sharing one logger, store and Redis bus. */
+@Module({})
+export class AllInOneModule {
+  static forRoot(s: AllInOneSettings): DynamicModule {
+    return {
+      module: AllInOneModule,
+      imports: [
+        ...coreImports(s.common, 'all-in-one'),
+        CredentialsModule.forRoot({
+          env: s.processEnv,
+          region: s.common.AWS_REGION,
+          endpoint: s.common.PRM_AWS_ENDPOINT,
+        }),
+        GatewayModule.forRoot({ consoleDir: s.gateway.PRM_CONSOLE_DIR }),
+        ConfigServiceModule,
+        MonitorModule.forRoot({
+          pollIntervalMs: s.monitor.PRM_POLL_INTERVAL_MS,
+          concurrency: s.monitor.PRM_POLL_CONCURRENCY,
+        }),
+        ProvisionerServiceModule,
+        MigratorServiceModule,
+        AlerterServiceModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+
+/** config service settings (see README "Configuration"). */
+export class ConfigEnv {
+  /** HTTP port for `/health/*` when the service runs alone. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PRM_PORT = 8081;
+}

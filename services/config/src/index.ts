@@ -1,0 +1,2 @@
+export * from './config-service.module.js';
+export * from './endpoints/endpoints.service.js';

@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { ConfigClient } from './endpoints/config.client.js';
+import { EndpointsController } from './endpoints/endpoints.controller.js';
+import { LiveEventsController } from './live/live-events.controller.js';
+import { LiveGateway } from './live/live.gateway.js';
+import { TopologyController, TopologyService } from './topology/topology.controller.js';
+
+/**
+ * The gateway: REST API under `/api`, live push at `/ws`, the console at `/`. Needs PersistenceModule and
+ * MessagingModule from the composing app.
+ */
+@Module({})
+export class GatewayModule {
+  static forRoot(options: { consoleDir: string }): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ServeStaticModule.forRoot({
+          rootPath: resolve(options.consoleDir),
+          exclude: ['/api/{*path}', '/health/{*path}', '/ws', '/metrics'],
+        }),
+      ],
+      controllers: [EndpointsController, TopologyController, LiveEventsController],
+      providers: [ConfigClient, TopologyService, LiveGateway],
+    };
+  }
+}

@@ -1,0 +1,11 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type CommonEnv, coreImports } from '@prm/observability';
+import { ProvisionerServiceModule } from './provisioner-service.module.js';
+
+/** Composition root of the provisioner service when it runs alone. */
+@Module({})
+export class ProvisionerAppModule {
+  static forRoot(common: CommonEnv, _processEnv: Record<string, string | undefined>): DynamicModule {
+    return { module: ProvisionerAppModule, imports: [...coreImports(common, 'provisioner'), ProvisionerServiceModule] };
+  }
+}

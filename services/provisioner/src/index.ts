@@ -1,0 +1,1 @@
+export * from './provisioner-service.module.js';
