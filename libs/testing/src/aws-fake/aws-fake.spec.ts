@@ -51,8 +51,12 @@ describe('startAwsFake (raw AWS JSON protocol)', () => {
         `is not authorized to perform: secretsmanager:DescribeSecret on resource: ${ARN} because`,
       ),
     });
-    expect((await (await call('secretsmanager.RotateSecret', {})).json()).__type).toBe('UnknownOperationException');
-    expect((await (await call('AmazonSQS.SendMessage', {})).json()).__type).toBe('UnknownOperationException');
+    expect(((await (await call('secretsmanager.RotateSecret', {})).json()) as { __type: string }).__type).toBe(
+      'UnknownOperationException',
+    );
+    expect(((await (await call('AmazonSQS.SendMessage', {})).json()) as { __type: string }).__type).toBe(
+      'UnknownOperationException',
+    );
     expect((await call('secretsmanager.GetSecretValue', null, 'GET')).status).toBe(400);
     expect(fake.requests.map((r) => r.target)).toContain('AmazonSQS.SendMessage');
   });
