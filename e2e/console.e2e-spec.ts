@@ -1,0 +1,155 @@
+import { resolve } from 'node:path';
+
+import type { EndpointView } from '@prm/contracts';
+import { expectEventually } from '@prm/testing';
+import type { BrowserContext, Page } from 'playwright-core';
+
+import {
+  POLL_INTERVAL_MS,
+  type PrmStack,
+  SCREENSHOT_DIR,
+  WRONG_PASSWORD_ENV,
+  registerDemoEndpoints,
+  startPrmStack,
+} from './support/prm-stack.js';
+
+/** How long a status change may take to reach the page: 2 poll intervals plus push + refetch slack, ms. */
+const STATUS_DEADLINE_MS = 2 * POLL_INTERVAL_MS + 2500;
+
+/** Text of a `data-*` attribute (null when absent). */
+async function attr(page: Page, testId: string, name: string): Promise<string | null> {
+  return page.getByTestId(testId).getAttribute(name);
+}
+
+/** Waits until the element with `testId` carries `data-state="<state>"`. */
+async function waitForState(page: Page, testId: string, state: string, timeoutMs: number): Promise<void> {
+  await page.locator(`[data-testid="${testId}"][data-state="${state}"]`).first().waitFor({ timeout: timeoutMs });
+}
+
+describe('console (all-in-one backend, real clusters, headless Chromium)', () => {
+  let stack: PrmStack;
+  let context: BrowserContext;
+  let page: Page;
+  let registered: EndpointView[];
+
+  beforeAll(async () => {
+    stack = await startPrmStack();
+    registered = await registerDemoEndpoints(stack);
+    context = await stack.newContext();
+    page = await context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.stop();
+  }, 60_000);
+
+  describe('topology', () => {
+    it('draws 3 endpoints and 2 directed streams, flags a stopped subscriber without reload or re-layout, and recovers', async () => {
+      await page.goto('/');
+      for (const name of ['publisher', 'replica-a', 'replica-b']) {
+        await waitForState(page, `node-${name}`, 'reachable', 30_000);
+      }
+      await waitForState(page, 'edge-replica_a_sub', 'streaming', 30_000);
+      await waitForState(page, 'edge-replica_b_sub', 'streaming', 30_000);
+      expect(await page.locator('[data-testid^="node-"][data-state]').count()).toBe(3);
+      expect(await page.locator('g[data-testid^="edge-"][data-state]').count()).toBe(2);
+      // direction publisher → subscriber, read from the accessible table under the map
+      await expect(page.getByTestId('edge-row-replica_b_sub').textContent()).resolves.toContain(
+        'publisher → replica-b',
+      );
+      await expect(page.getByTestId('edge-row-replica_a_sub').textContent()).resolves.toContain(
+        'publisher → replica-a',
+      );
+      expect(await page.locator('[data-testid="edge-replica_b_sub"] path.line').getAttribute('marker-end')).toMatch(
+        /url\(#prm-arrow-ok\)/,
+      );
+      await expect(page.getByTestId('node-state-replica-b').textContent()).resolves.toContain('connected');
+      await expect(page.getByTestId('live-indicator').getAttribute('data-state')).resolves.toBe('live');
+      await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'topology-healthy.png'), fullPage: true });
+
+      // marks the document: a reload would lose it
+      await page.evaluate('window.prmNoReload = true');
+      const layoutRuns = await attr(page, 'topology-graph', 'data-layout-runs');
+
+      await stack.demo.replicaB.stop();
+      const stoppedAt = Date.now();
+      await waitForState(page, 'node-replica-b', 'unreachable', STATUS_DEADLINE_MS);
+      await waitForState(page, 'edge-replica_b_sub', 'unreachable', STATUS_DEADLINE_MS);
+      console.log(`replica-b shown unreachable ${Date.now() - stoppedAt} ms after pg_ctl stop`);
+      await expect(page.getByTestId('node-state-replica-b').textContent()).resolves.toContain('unreachable');
+      await expect(page.getByTestId('edge-state-replica_b_sub').textContent()).resolves.toContain('unreachable');
+      const node = page.getByTestId('node-replica-b');
+      await expect(node.evaluate((el) => el.classList.contains('dashed'))).resolves.toBe(true);
+      const edgeLine = page.locator('[data-testid="edge-replica_b_sub"] path.line');
+      await expect(edgeLine.evaluate('(el) => getComputedStyle(el).strokeDasharray')).resolves.not.toBe('none');
+      await expect(edgeLine.getAttribute('marker-end')).resolves.toMatch(/prm-arrow-bad/);
+      // the other stream and endpoints are untouched
+      await expect(attr(page, 'node-publisher', 'data-state')).resolves.toBe('reachable');
+      await expect(attr(page, 'edge-replica_a_sub', 'data-state')).resolves.toBe('streaming');
+      await expect(page.evaluate('window.prmNoReload')).resolves.toBe(true);
+      // a status change repaints in place: no new dagre layout (monitoring.md §4)
+      await expect(attr(page, 'topology-graph', 'data-layout-runs')).resolves.toBe(layoutRuns);
+      await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'topology-subscriber-down.png'), fullPage: true });
+
+      await stack.demo.replicaB.start();
+      await waitForState(page, 'node-replica-b', 'reachable', 30_000);
+      await waitForState(page, 'edge-replica_b_sub', 'streaming', 30_000);
+      await expect(node.evaluate((el) => el.classList.contains('dashed'))).resolves.toBe(false);
+      await expect(attr(page, 'topology-graph', 'data-layout-runs')).resolves.toBe(layoutRuns);
+    });
+  });
+
+  describe('endpoints page', () => {
+    it('shows a port error before sending, an auth error at the credential field, and stores nothing', async () => {
+      const before = await stack.api<EndpointView[]>('GET', '/api/endpoints');
+      expect(before.map((e) => e.id).sort()).toEqual(registered.map((e) => e.id).sort());
+      const posts: string[] = [];
+      page.on('request', (req) => {
+        if (req.method() === 'POST' && req.url().includes('/api/endpoints')) posts.push(req.url());
+      });
+
+      await page.getByTestId('nav-endpoints').click();
+      await page.getByTestId('endpoint-row-replica-a').waitFor();
+      expect(await page.locator('tr[data-testid^="endpoint-row-"]').count()).toBe(3);
+      await expect(page.getByTestId('endpoints-table').textContent()).resolves.not.toContain(stack.demo.password);
+
+      await page.getByTestId('add-endpoint').click();
+      const form = page.getByTestId('endpoint-form');
+      await form.getByTestId('field-name').fill('replica-a-copy');
+      await form.getByTestId('field-host').fill('127.0.0.1');
+      await form.getByTestId('field-port').fill('70000');
+      await form.getByTestId('field-dbname').fill(stack.demo.dbname);
+      await form.getByTestId('field-credential-kind').click();
+      await page.getByRole('option', { name: 'env', exact: true }).click();
+      await form.getByTestId('field-credential-user').fill('postgres');
+      await form.getByTestId('field-password-env').fill(WRONG_PASSWORD_ENV);
+      await form.getByTestId('save').click();
+      await form.getByTestId('error-port').waitFor();
+      await expect(form.getByTestId('error-port').textContent()).resolves.toContain('1 to 65535');
+      await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('Fix the highlighted fields');
+      expect(posts).toEqual([]);
+
+      const replicaA = stack.demo.endpoints.find((e) => e.name === 'replica-a');
+      await form.getByTestId('field-port').fill(String(replicaA?.port));
+      await form.getByTestId('save').click();
+      await form.getByTestId('error-credential').waitFor({ timeout: 20_000 });
+      const credentialError = (await form.getByTestId('error-credential').textContent()) ?? '';
+      expect(credentialError).toMatch(/password authentication failed|auth/i);
+      await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('auth-failed');
+      await expect(form.getByTestId('save-anyway').isVisible()).resolves.toBe(true);
+      await expect(form.getByTestId('error-port').count()).resolves.toBe(0);
+      expect(posts).toHaveLength(1);
+      await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'endpoint-auth-failed.png') });
+
+      await form.getByTestId('cancel').click();
+      await form.waitFor({ state: 'detached' });
+      const after = await stack.api<EndpointView[]>('GET', '/api/endpoints');
+      expect(after.map((e) => e.id).sort()).toEqual(before.map((e) => e.id).sort());
+      expect(await page.locator('tr[data-testid^="endpoint-row-"]').count()).toBe(3);
+      await expectEventually(async () => {
+        await expect(attr(page, 'endpoint-status-replica-b', 'data-state')).resolves.toBe('reachable');
+      });
+    });
+  });
+});
