@@ -19,6 +19,8 @@ module.exports = {
     ...pathsToModuleNameMapper(tsconfig.compilerOptions.paths, { prefix: '<rootDir>/' }),
   },
   testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.demo/', '<rootDir>/.tmp/', '<rootDir>/dist/'],
+  watchPathIgnorePatterns: ['<rootDir>/.demo/', '<rootDir>/.tmp/'],
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
   testTimeout: 60000,
