@@ -2,7 +2,8 @@
 // database and the all-in-one prm process, with the clusters registered as endpoints. Ctrl-C stops everything.
 // Usage: node dist/scripts/demo.js [--keep-data] [--rows N] [--no-traffic]
 // Env: PRM_PORT (8080), PRM_DATABASE_URL, REDIS_URL, PRM_POLL_INTERVAL_MS (5000), PRM_DEMO_DB_PASSWORD,
-//      PRM_DEMO_PUBLISHER_PORT / PRM_DEMO_REPLICA_A_PORT / PRM_DEMO_REPLICA_B_PORT, PRM_DEMO_ROWS.
+//      PRM_DEMO_PUBLISHER_PORT / PRM_DEMO_REPLICA_A_PORT / PRM_DEMO_REPLICA_B_PORT, PRM_DEMO_ROWS,
+//      PRM_DEMO_PRM_MAIN (prm's entry point; default dist/services/all-in-one/src/main.js).
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const demoDir = join(root, '.demo');
   const clustersDir = join(demoDir, 'clusters');
   mkdirSync(clustersDir, { recursive: true });
-  const mainJs = join(root, 'dist', 'services', 'all-in-one', 'src', 'main.js');
+  const mainJs = process.env.PRM_DEMO_PRM_MAIN || join(root, 'dist', 'services', 'all-in-one', 'src', 'main.js');
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run npm run build (make demo does) first`);
 
   const prmPort = intEnv('PRM_PORT', 8080)!;
