@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { hasSystemPg15 } from './cluster/index.js';
 import { DEMO_PASSWORD_ENV, startDemoTopology, startDemoTraffic, type DemoTopology } from './demo-topology.js';
 import { expectEventually } from './expect-eventually.js';
-import { testClustersDir } from './paths.js';
 
 describe('startDemoTopology (small dataset)', () => {
   let topo: DemoTopology;
@@ -13,7 +12,6 @@ describe('startDemoTopology (small dataset)', () => {
     topo = await startDemoTopology({
       datasetRows: 20_000,
       password: 'demo-secret',
-      baseDir: testClustersDir(),
       waitForSync: true,
       syncTimeoutMs: 60_000,
       log: (line) => lines.push(line),

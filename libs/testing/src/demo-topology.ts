@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
 
 import type { Cloud, CredentialRef, EndpointRole, SslMode } from '@prm/contracts';
@@ -7,7 +6,7 @@ import type { Cloud, CredentialRef, EndpointRole, SslMode } from '@prm/contracts
 import { hasSystemPg15, startCluster, type PgCluster, type PgEngine } from './cluster/index.js';
 import { demoDatasetSize, demoLoadSql, demoSchemaSql, DEMO_SMALL_TABLES, DEMO_TABLES } from './demo-dataset.js';
 import { expectEventually } from './expect-eventually.js';
-import { repoRoot } from './paths.js';
+import { testClustersDir } from './paths.js';
 import { removeStaleClusters } from './stale.js';
 
 /** Name of the environment variable prm reads the demo clusters' password from (`env` credential reference). */
@@ -36,7 +35,10 @@ export interface DemoTopologyOptions {
   datasetRows?: number;
   /** Password of the `postgres` superuser of all three clusters; default random. */
   password?: string;
-  /** Where the data directories go (`<baseDir>/<name>-<port>`); default `<repo>/.demo/clusters`. */
+  /**
+   * Where the data directories go (`<baseDir>/<name>-<port>`); default `<repo>/.tmp/clusters` like every test
+   * cluster (the jest global setup cleans it). The `make demo` CLI passes `<repo>/.demo/clusters`.
+   */
   baseDir?: string;
   /** Fixed ports; default free loopback ports. */
   ports?: Partial<Record<DemoClusterName, number>>;
@@ -100,7 +102,7 @@ export async function startDemoTopology(opts: DemoTopologyOptions = {}): Promise
   const log = opts.log ?? (() => undefined);
   const password = opts.password ?? randomBytes(12).toString('hex');
   const dbname = opts.dbname ?? 'demo';
-  const baseDir = opts.baseDir ?? join(repoRoot(), '.demo', 'clusters');
+  const baseDir = opts.baseDir ?? testClustersDir();
   const replicaAEngine = opts.replicaAEngine ?? (hasSystemPg15() ? 'pg15' : 'pg17');
   const size = demoDatasetSize(opts.datasetRows ?? 2_500_000);
   removeStaleClusters(baseDir);
