@@ -74,18 +74,23 @@ export async function startPrmStack(): Promise<PrmStack> {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const running = child;
-    await expectEventually(
-      async () => {
-        if (running.exitCode !== null) {
-          throw new Error(`prm exited with ${running.exitCode}:\n${output.slice(-4000)}`);
-        }
-        const res = await fetch(`${baseUrl}/api/endpoints`);
-        if (!res.ok) {
-          throw new Error(`GET /api/endpoints: ${res.status}`);
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 250, message: 'prm all-in-one answering /api/endpoints' },
+    // Fails at once when prm exits during start-up instead of polling a dead port for a minute.
+    const exited = new Promise<never>((_, reject) =>
+      running.once('exit', (code) => reject(new Error(`prm exited with ${code}:\n${output.slice(-4000)}`))),
     );
+    await Promise.race([
+      exited,
+      expectEventually(
+        async () => {
+          const res = await fetch(`${baseUrl}/api/endpoints`);
+          if (!res.ok) {
+            throw new Error(`GET /api/endpoints: ${res.status}`);
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 250, message: 'prm all-in-one answering /api/endpoints' },
+      ),
+    ]);
+    exited.catch(() => undefined);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
