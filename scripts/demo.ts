@@ -21,7 +21,7 @@ import {
 } from '@prm/testing';
 
 import { ensureMetadataStore, type DemoMetadataStore } from './demo/metadata.js';
-import { registerEndpoint, startPrm, type PrmProcess, type RegisterResult } from './demo/prm-process.js';
+import { portIsFree, registerEndpoint, startPrm, type PrmProcess, type RegisterResult } from './demo/prm-process.js';
 import { ensureRedis, RedisUnavailableError } from './demo/redis.js';
 
 const log = (line: string) => console.log(`[demo] ${line}`);
@@ -93,6 +93,9 @@ async function main(): Promise<void> {
 
   try {
     const t0 = Date.now();
+    if (!(await portIsFree(prmPort))) {
+      throw new Error(`127.0.0.1:${prmPort} is already in use (another prm or demo?); stop it or set PRM_PORT`);
+    }
     redisChild = await ensureRedis(redisUrl, log);
     metadata = await ensureMetadataStore(process.env.PRM_DATABASE_URL || undefined, clustersDir, password, log);
     log(`starting clusters and loading ${rows.toLocaleString('en-US')} pgbench_accounts rows…`);

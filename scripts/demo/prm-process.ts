@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 
 import { expectEventually } from '@prm/testing';
+
+/** Whether nothing listens on 127.0.0.1:`port` (checked by binding it briefly). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
 
 /** The all-in-one prm process started by the demo. */
 export interface PrmProcess {
