@@ -52,7 +52,7 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
       }
       await waitForState(page, 'edge-replica_a_sub', 'streaming', 30_000);
       await waitForState(page, 'edge-replica_b_sub', 'streaming', 30_000);
-      expect(await page.locator('[data-testid^="node-"][data-state]').count()).toBe(3);
+      expect(await page.locator('g[data-testid^="node-"][data-state]').count()).toBe(3);
       expect(await page.locator('g[data-testid^="edge-"][data-state]').count()).toBe(2);
       // direction publisher → subscriber, read from the accessible table under the map
       await expect(page.getByTestId('edge-row-replica_b_sub').textContent()).resolves.toContain(

@@ -2,12 +2,13 @@ import { ChangeDetectionStrategy, Component, computed, input } from '@angular/co
 
 import { ICON_PATHS, type StateView } from './state-presentation';
 
-/** Inline state label for tables: icon + text, coloured by tone; `data-state` carries the raw state value. */
+/** Inline state label for tables: icon + text, coloured by tone; the host's `data-state` carries the raw state. */
 @Component({
   selector: 'prm-state-badge',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { '[attr.data-state]': 'state()' },
   template: `
-    <span [class]="'badge tone-' + view().tone" [attr.data-state]="state()" [title]="view().description">
+    <span [class]="'badge tone-' + view().tone" [title]="view().description">
       <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true"><path [attr.d]="iconPath()" /></svg>
       {{ view().label }}
     </span>
