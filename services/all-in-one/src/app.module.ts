@@ -4,7 +4,7 @@ import { CredentialsModule } from '@prm/aws';
 import { ConfigServiceModule } from '@prm/config-service';
 import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
 import { MigratorServiceModule } from '@prm/migrator-service';
-import { MonitorEnv, MonitorModule } from '@prm/monitor-service';
+import { type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
 import { type CommonEnv, coreImports } from '@prm/observability';
 import { ProvisionerServiceModule } from '@prm/provisioner-service';
 
@@ -31,7 +31,7 @@ export class AllInOneModule {
         }),
         GatewayModule.forRoot({ consoleDir: s.gateway.PRM_CONSOLE_DIR }),
         ConfigServiceModule,
-        MonitorModule.forRoot({
+        MonitorServiceModule.forRoot({
           pollIntervalMs: s.monitor.PRM_POLL_INTERVAL_MS,
           concurrency: s.monitor.PRM_POLL_CONCURRENCY,
         }),

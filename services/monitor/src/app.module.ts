@@ -1,0 +1,23 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CredentialsModule } from '@prm/aws';
+import { type CommonEnv, coreImports } from '@prm/observability';
+import type { MonitorEnv } from './env.js';
+import { MonitorServiceModule } from './monitor-service.module.js';
+
+/** Composition root of the monitor when it runs alone (scale it out: BullMQ shares the poll jobs). */
+@Module({})
+export class MonitorAppModule {
+  static forRoot(common: CommonEnv, env: MonitorEnv, processEnv: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: MonitorAppModule,
+      imports: [
+        ...coreImports(common, 'monitor'),
+        CredentialsModule.forRoot({ env: processEnv, region: common.AWS_REGION, endpoint: common.PRM_AWS_ENDPOINT }),
+        MonitorServiceModule.forRoot({
+          pollIntervalMs: env.PRM_POLL_INTERVAL_MS,
+          concurrency: env.PRM_POLL_CONCURRENCY,
+        }),
+      ],
+    };
+  }
+}
