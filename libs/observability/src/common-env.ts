@@ -11,7 +11,7 @@ export class CommonEnv {
   REDIS_URL = 'redis://127.0.0.1:6379';
 
   /** Namespace of prm's Redis keys and channels. */
-  @Matches(/^[A-Za-z0-9_-]{1,40}$/, { message: 'must be 1-40 letters, digits, - or _' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,80}$/, { message: 'must be 1-80 letters, digits, or . : - _' })
   PRM_REDIS_PREFIX = 'prm';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -24,3 +24,17 @@ export function validateEnv<T extends object>(envClass: new () => T, source: Rec
   }
   return instance;
 }
+
+/**
+ * Runs a service's start-up; a bad environment prints one line naming the variables and exits 1 (no stack trace),
+ * any other start-up failure prints its message and exits 1.
+ */
+export async function runService(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`prm: start-up failed: ${message}`);
+    process.exit(1);
+  }
+}

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { CommonEnv, startBusListener, validateEnv } from '@prm/observability';
+import { CommonEnv, runService, startBusListener, validateEnv } from '@prm/observability';
 import { GatewayAppModule } from './app.module.js';
 import { GatewayEnv } from './env.js';
 import { configureGatewayHttp } from './http/configure-http.js';
 
 // Runs the gateway alone (API, console, WebSocket); services/all-in-one runs all six services in one process.
-const common = validateEnv(CommonEnv, process.env);
-const env = validateEnv(GatewayEnv, process.env);
-const app = await NestFactory.create(GatewayAppModule.forRoot(common, env), { bufferLogs: true });
-configureGatewayHttp(app, { maxBodyBytes: env.PRM_MAX_BODY_BYTES });
-await startBusListener(app, common);
-await app.listen(env.PRM_PORT, env.PRM_HOST);
+await runService(async () => {
+  const common = validateEnv(CommonEnv, process.env);
+  const env = validateEnv(GatewayEnv, process.env);
+  const app = await NestFactory.create(GatewayAppModule.forRoot(common, env), { bufferLogs: true });
+  configureGatewayHttp(app, { maxBodyBytes: env.PRM_MAX_BODY_BYTES });
+  await startBusListener(app, common);
+  await app.listen(env.PRM_PORT, env.PRM_HOST);
+});
