@@ -88,8 +88,9 @@ async function main(): Promise<void> {
     log(args['keep-data'] ? `stopped; data kept in ${clustersDir}` : 'stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(130));
-  process.on('SIGTERM', () => void shutdown(143));
+  // Ctrl-C is the normal way to end the demo: exit 0 once everything is stopped.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
   try {
     const t0 = Date.now();
