@@ -1,0 +1,104 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type EndpointStatus, EventPattern, JobName, QueueName } from '@prm/contracts';
+import { Queue } from 'bullmq';
+
+import {
+  MONITOR_EVENTS,
+  MONITOR_SETTINGS,
+  MONITOR_STORE,
+  type MonitorEventBus,
+  type MonitorSettings,
+  type MonitorStore,
+  type StatusUpdatedEvent,
+} from '../monitor.ports.js';
+import { EndpointConnectionManager } from './endpoint-connection.manager.js';
+import { EndpointPollerService } from './endpoint-poller.service.js';
+
+/** Data of a `poll-endpoint` job. */
+export interface PollEndpointJobData {
+  endpointId: string;
+  /** The tick (epoch ms) that fanned it out. */
+  tick: number;
+}
+
+/** Deterministic id of the poll job of one endpoint in one tick: a re-run tick adds no duplicate. */
+export function pollJobId(endpointId: string, tick: number): string {
+  return `poll:${endpointId}:${tick}`;
+}
+
+/**
+ * The monitor's poll flow: fan a tick out into one `poll-endpoint` job per endpoint, poll one endpoint, store
+ * its snapshot and announce it with `status.updated`.
+ */
+@Injectable()
+export class MonitorPollService implements OnApplicationShutdown {
+  private readonly logger = new Logger(MonitorPollService.name);
+
+  constructor(
+    @Inject(MONITOR_STORE) private readonly store: MonitorStore,
+    @Inject(MONITOR_EVENTS) private readonly events: MonitorEventBus,
+    @Inject(MONITOR_SETTINGS) private readonly settings: MonitorSettings,
+    @Inject(EndpointConnectionManager) private readonly connections: EndpointConnectionManager,
+    @Inject(EndpointPollerService) private readonly poller: EndpointPollerService,
+    @InjectQueue(QueueName.MonitorPoll) private readonly queue: Queue,
+  ) {}
+
+  /**
+   * Adds one `poll-endpoint` job per endpoint for tick `tick` (jobId `poll:<endpointId>:<tick>`, removed on
+   * completion, one attempt: the next tick is the retry). Closes this process's sessions to endpoints that are
+   * gone or that it has not polled for three intervals (another instance polls them).
+   * @returns the number of jobs added.
+   */
+  async fanOut(tick: number): Promise<number> {
+    const endpoints = await this.store.listEndpoints();
+    this.connections.retain(endpoints.map((e) => e.id));
+    this.connections.closeIdle(3 * this.settings.pollIntervalMs);
+    if (endpoints.length === 0) return 0;
+    await this.queue.addBulk(
+      endpoints.map((e) => ({
+        name: JobName.PollEndpoint,
+        data: { endpointId: e.id, tick } satisfies PollEndpointJobData,
+        opts: {
+          jobId: pollJobId(e.id, tick),
+          attempts: 1,
+          removeOnComplete: true,
+          removeOnFail: { age: 24 * 3600, count: 1000 },
+        },
+      })),
+    );
+    return endpoints.length;
+  }
+
+  /**
+   * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}).
+   * An endpoint deleted meanwhile has its session closed and nothing stored.
+   * @returns the stored status, or null when the endpoint no longer exists.
+   * @throws only for failures of prm's own store or event bus (the job then fails and is kept for inspection).
+   */
+  async pollEndpoint(endpointId: string): Promise<EndpointStatus | null> {
+    const endpoint = await this.store.findEndpoint(endpointId);
+    if (!endpoint) {
+      this.connections.close(endpointId);
+      return null;
+    }
+    const previous = await this.store.findStatus(endpointId);
+    const status = await this.poller.poll(endpoint, previous);
+    if (status.reachability !== 'reachable' && previous?.reachability !== status.reachability) {
+      this.logger.warn(`endpoint ${endpoint.name} (${endpointId}) unreachable: ${status.lastError?.code}`);
+    }
+    await this.store.saveStatus(status);
+    const event: StatusUpdatedEvent = { endpointIds: [endpointId], at: status.checkedAt };
+    await this.events.emit(EventPattern.StatusUpdated, event);
+    return status;
+  }
+
+  /** Call on `endpoint.changed` (updated or deleted): the endpoint's session is closed and re-opened on next use. */
+  endpointChanged(endpointId: string): void {
+    this.connections.close(endpointId);
+  }
+
+  onApplicationShutdown(): void {
+    this.connections.closeAll();
+  }
+}
