@@ -24,6 +24,8 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
   testTimeout: 60000,
+  // A failed suite can leave a socket open; never let that hang CI for its 90 minutes.
+  forceExit: true,
   collectCoverageFrom: [
     'services/**/*.ts',
     'libs/**/*.ts',
@@ -36,6 +38,6 @@ module.exports = {
     '!libs/persistence/src/cli-data-source.ts',
   ],
   coverageDirectory: './coverage',
-  coverageReporters: ['text-summary', 'lcov'],
+  coverageReporters: ['text-summary', 'lcov', 'json-summary'],
   coverageThreshold: { global: { lines: 80, branches: 80 } },
 };
