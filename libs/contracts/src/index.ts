@@ -5,4 +5,5 @@ export * from './endpoint.js';
 export * from './errors.js';
 export * from './names.js';
 export * from './status.js';
+export * from './stream.js';
 export * from './topology.js';

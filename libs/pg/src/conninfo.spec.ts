@@ -67,7 +67,7 @@ describe('parseConninfo (URI)', () => {
 describe('stripPassword', () => {
   it('removes password and sslpassword keywords, keeps passfile and the rest', () => {
     expect(stripPassword("host=h password='a b' passfile=/x/.pgpass sslpassword=k dbname=d")).toBe(
-      'host=h  passfile=/x/.pgpass  dbname=d',
+      'host=h passfile=/x/.pgpass dbname=d',
     );
     expect(parseConninfo(stripPassword("password='x' host=h"))).toEqual({ host: 'h' });
   });

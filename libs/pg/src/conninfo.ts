@@ -265,6 +265,8 @@ export function stripPassword(s: string): string {
     if (SECRET_CONNINFO_KEYS.has(t.key)) {
       out += s.slice(last, t.start);
       last = t.end;
+      // drop the separator too, so no trace (not even a run of blanks) of the removed pair is left
+      while (last < s.length && /\s/.test(s[last])) last++;
     } else if (t.key === 'dbname' && isNestedConninfo(t.value)) {
       out += `${s.slice(last, t.start)}dbname=${quoteConninfoValue(stripPassword(t.value))}`;
       last = t.end;
