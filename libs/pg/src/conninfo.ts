@@ -220,11 +220,23 @@ export function formatConninfo(params: Record<string, string>): string {
  * in fe-connect.c) in some entry points; such a value can hide a password. A value that does not parse is taken
  * as a plain database name.
  */
+/** A `dbname` value that libpq would expand as a connection string. */
 function isNestedConninfo(value: string): boolean {
   if (!isConninfoUri(value) && !value.includes('=')) return false;
   try {
     parseConninfo(value);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A nested connection string (see {@link isNestedConninfo}) that carries a secret of its own. */
+function isNestedConninfoWithSecret(value: string): boolean {
+  if (!isNestedConninfo(value)) return false;
+  try {
+    const nested = parseConninfo(value);
+    return Object.keys(nested).some((k) => SECRET_CONNINFO_KEYS.has(k)) || /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(value);
   } catch {
     return false;
   }
@@ -252,7 +264,7 @@ export function stripPassword(s: string): string {
     const kept = u.params
       .filter((x) => !SECRET_CONNINFO_KEYS.has(x.key))
       .map((x) =>
-        x.key === 'dbname' && isNestedConninfo(x.value)
+        x.key === 'dbname' && isNestedConninfoWithSecret(x.value)
           ? `dbname=${encodeURIComponent(stripPassword(x.value))}`
           : x.raw,
       );
@@ -267,7 +279,7 @@ export function stripPassword(s: string): string {
       last = t.end;
       // drop the separator too, so no trace (not even a run of blanks) of the removed pair is left
       while (last < s.length && /\s/.test(s[last])) last++;
-    } else if (t.key === 'dbname' && isNestedConninfo(t.value)) {
+    } else if (t.key === 'dbname' && isNestedConninfoWithSecret(t.value)) {
       out += `${s.slice(last, t.start)}dbname=${quoteConninfoValue(stripPassword(t.value))}`;
       last = t.end;
     }
