@@ -3,11 +3,16 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { EndpointStatusEntity } from './entities/endpoint-status.entity.js';
 import { EndpointEntity } from './entities/endpoint.entity.js';
 import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-schema.js';
+import {
+  REPLICATION_ERROR_ENTITIES,
+  REPLICATION_ERROR_MIGRATIONS,
+} from './replication-errors/replication-errors.schema.js';
+import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js';
 
 /** Every entity of prm's metadata store. */
-export const ENTITIES = [EndpointEntity, EndpointStatusEntity];
-/** Every migration, in order. Never `synchronize`. */
-export const MIGRATIONS = [InitialSchema1764400000000];
+export const ENTITIES = [EndpointEntity, EndpointStatusEntity, ...STREAM_ENTITIES, ...REPLICATION_ERROR_ENTITIES];
+/** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
+export const MIGRATIONS = [InitialSchema1764400000000, ...STREAM_MIGRATIONS, ...REPLICATION_ERROR_MIGRATIONS];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */
 const MIGRATION_LOCK_KEY = 7_021_993_001;

@@ -3,6 +3,15 @@ import { DataSource } from 'typeorm';
 import { openMetadataStore } from './data-source.js';
 import { EndpointStatusRepository } from './repositories/endpoint-status.repository.js';
 import { EndpointRepository } from './repositories/endpoint.repository.js';
+import { REPLICATION_ERROR_REPOSITORIES } from './replication-errors/replication-errors.schema.js';
+import { STREAM_REPOSITORIES } from './streams/streams.schema.js';
+
+const REPOSITORIES = [
+  EndpointRepository,
+  EndpointStatusRepository,
+  ...STREAM_REPOSITORIES,
+  ...REPLICATION_ERROR_REPOSITORIES,
+];
 
 export interface PersistenceOptions {
   /** `postgres://` URL of prm's metadata database; created when missing, migrated at start. */
@@ -21,12 +30,8 @@ export class PersistenceModule implements OnApplicationShutdown {
   static forRoot(options: PersistenceOptions): DynamicModule {
     return {
       module: PersistenceModule,
-      providers: [
-        { provide: DataSource, useFactory: () => openMetadataStore(options.url) },
-        EndpointRepository,
-        EndpointStatusRepository,
-      ],
-      exports: [DataSource, EndpointRepository, EndpointStatusRepository],
+      providers: [{ provide: DataSource, useFactory: () => openMetadataStore(options.url) }, ...REPOSITORIES],
+      exports: [DataSource, ...REPOSITORIES],
     };
   }
 
