@@ -18,4 +18,5 @@ export interface ApiErrorDetail {
 export type LiveMessage =
   | { type: 'status.updated'; endpointIds: string[]; at: string }
   | { type: 'endpoint.changed'; endpointId: string; change: 'created' | 'updated' | 'deleted'; at: string }
+  | { type: 'stream.updated'; streamIds: string[]; at: string }
   | { type: 'hello'; at: string };

@@ -30,4 +30,6 @@ export enum ConfigPattern {
 export enum EventPattern {
   EndpointChanged = 'endpoint.changed',
   StatusUpdated = 'status.updated',
+  /** Payload `{ type: 'stream.updated', streamIds, at }`: streams with a new status (monitor). */
+  StreamUpdated = 'stream.updated',
 }

@@ -36,6 +36,49 @@ export interface SubscriptionInfo {
   /** PG15+ `pg_stat_subscription_stats`; null before 15. */
   applyErrorCount: number | null;
   syncErrorCount: number | null;
+  /**
+   * Subscription options from `pg_subscription` (`slot_name`, `synchronous_commit`, `streaming`, `binary`,
+   * `two_phase` 15+, `disable_on_error` 15+, `origin` 16+, `failover` 17+); absent in snapshots older than issue 3.
+   */
+  options?: Record<string, string | boolean | null>;
+  /** Per-table initial sync state (`pg_subscription_rel`); absent in snapshots older than issue 3. */
+  tables?: SubscriptionTableInfo[];
+  /** Running table synchronization workers (`pg_stat_subscription` rows with `relid` set). */
+  syncWorkers?: { pid: number | null; table: string }[];
+}
+
+/** One row of `pg_subscription_rel`. */
+export interface SubscriptionTableInfo {
+  /** `schema.table` as `format('%I.%I', nspname, relname)` prints it (always schema-qualified). */
+  table: string;
+  /** `srsubstate`: i init, d data copy, f copy finished (PG14+), s synchronized, r ready. */
+  state: 'i' | 'd' | 'f' | 's' | 'r';
+  /** `srsublsn`: the LSN where the table's state last changed (null in `i`/`d`). */
+  lsn: string | null;
+}
+
+/** One `pg_stat_progress_copy` row of the current database. */
+export interface CopyProgressInfo {
+  /** `COPY FROM` on a subscriber (table sync worker), `COPY TO` on a publisher (walsender). */
+  command: 'COPY FROM' | 'COPY TO';
+  pid: number | null;
+  /** `schema.table` (always schema-qualified); null for a COPY of a query. */
+  table: string | null;
+  /** Rows processed so far. */
+  tuplesProcessed: number | null;
+  /** Bytes of COPY data processed so far (text format, not heap bytes). */
+  bytesProcessed: number | null;
+}
+
+/** One published table's size on a publisher (the size query, run at most every `PRM_TABLE_SIZE_REFRESH_MS`). */
+export interface TableSizeInfo {
+  publication: string;
+  /** `schema.table` as `format('%I.%I')` prints it. */
+  table: string;
+  /** `pg_relation_size` (main fork), bytes. */
+  heapBytes: number | null;
+  /** `reltuples / relpages × current pages`; null when never analyzed or partitioned. */
+  estimatedRows: number | null;
 }
 
 export interface SlotInfo {
@@ -53,6 +96,12 @@ export interface SlotInfo {
   retainedBytes: number | null;
   /** `pg_current_wal_lsn() - confirmed_flush_lsn`, bytes. */
   lagBytes: number | null;
+  /** Walsender (`pg_stat_replication` on `active_pid`) `write_lag`/`flush_lag`/`replay_lag`, seconds; null when idle. */
+  writeLagSeconds?: number | null;
+  flushLagSeconds?: number | null;
+  replayLagSeconds?: number | null;
+  /** Walsender `state` (`streaming`, `catchup`, ...); null without a walsender. */
+  walsenderState?: string | null;
 }
 
 /**
@@ -84,4 +133,12 @@ export interface EndpointStatus {
   publications: PublicationInfo[];
   subscriptions: SubscriptionInfo[];
   slots: SlotInfo[];
+  /** `pg_stat_progress_copy` rows of this database (COPY FROM of table sync workers, COPY TO of walsenders). */
+  copyProgress?: CopyProgressInfo[];
+  /** `max_sync_workers_per_subscription`. */
+  maxSyncWorkers?: number | null;
+  /** Published tables' sizes (publisher side), as of {@link EndpointStatus.tableSizesAt}; null before the first run. */
+  tableSizes?: TableSizeInfo[] | null;
+  /** When the size query last ran (prm clock). */
+  tableSizesAt?: string | null;
 }
