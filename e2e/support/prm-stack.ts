@@ -34,8 +34,10 @@ export interface PrmStack {
   newContext(): Promise<BrowserContext>;
   /** `fetch` against the API; throws on a non-2xx answer with its body. */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
-  /** prm's stdout/stderr so far (for failure messages). */
+  /** prm's stdout/stderr so far (for failure messages and the secret-hygiene test). */
   logs(): string;
+  /** `postgres://` URL of prm's metadata database (the secret-hygiene test reads all of it). */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function startPrmStack(): Promise<PrmStack> {
         return (text ? JSON.parse(text) : undefined) as T;
       },
       logs: () => output,
+      databaseUrl: testDb.url,
       stop: async () => {
         await openBrowser.close();
         await stopChild(running);
