@@ -2,7 +2,7 @@ import { type SubscriptionInfo } from '@prm/contracts';
 import { expectEventually, startCluster, type PgCluster } from '@prm/testing';
 import pg from 'pg';
 
-import { type DiscoveryClient, type DiscoveryResult, runDiscovery } from './discovery.js';
+import { type DiscoveryClient, type DiscoveryResult, runDiscovery, runTableSizes } from './discovery.js';
 
 /**
  * Real clusters: PG17 publisher → PG15 subscriber and PG15 publisher → PG17 subscriber, each with a publication,
@@ -110,6 +110,12 @@ describe('runDiscovery on real clusters', () => {
     expect(s!.activePid).toEqual(expect.any(Number));
     expect(s!.lagBytes).toEqual(expect.any(Number));
     expect(s!.retainedBytes).toBeGreaterThanOrEqual(s!.lagBytes!);
+    // walsender joined on active_pid: state known, lags numbers (seconds) or NULL when idle
+    expect(s!.walsenderState).toBe('streaming');
+    for (const lag of [s!.writeLagSeconds, s!.flushLagSeconds, s!.replayLagSeconds]) {
+      expect(lag === null || (typeof lag === 'number' && lag >= 0)).toBe(true);
+    }
+    expect(r.copyProgress).toEqual([]);
   }
 
   function expectSubscriber(
@@ -137,6 +143,17 @@ describe('runDiscovery on real clusters', () => {
     expect(s.conninfo).toContain(`port=${pubCluster.port}`);
     expect(s.conninfo).not.toMatch(/password/i);
     expect(JSON.stringify(r)).not.toContain(pubCluster.password);
+    // per-table sync state, always schema-qualified (public too), both tables ready
+    expect(s.tables).toEqual([
+      { table: 'public.orders', state: 'r', lsn: expect.stringMatching(/\//) },
+      { table: 'sales."Line Items"', state: 'r', lsn: expect.stringMatching(/\//) },
+    ]);
+    expect(s.syncWorkers).toEqual([]);
+    expect(s.options).toMatchObject({ slot_name: name, synchronous_commit: 'off', binary: false });
+    if (major >= 15) expect(s.options).toMatchObject({ disable_on_error: false, two_phase: 'd' });
+    if (major >= 16) expect(s.options).toMatchObject({ origin: 'any' });
+    if (major >= 17) expect(s.options).toMatchObject({ failover: false });
+    expect(r.maxSyncWorkers).toBe(2);
     return s;
   }
 
@@ -160,6 +177,14 @@ describe('runDiscovery on real clusters', () => {
     const [pr, sr] = await Promise.all([runDiscovery(pubClient, pub.version), runDiscovery(subClient, sub.version)]);
     expect(pubClient.sent).toHaveLength(1);
     expect(subClient.sent).toHaveLength(1);
+    // The publisher's size query (run at most once a minute by the monitor): heap bytes and row estimate.
+    await pub.query('ANALYZE public.orders', [], pubDb);
+    const sizes = await runTableSizes(pubClient);
+    expect(pubClient.sent).toHaveLength(2);
+    expect(sizes).toEqual([
+      { publication: p, table: 'public.orders', heapBytes: 8192, estimatedRows: 100 },
+      { publication: p, table: 'sales."Line Items"', heapBytes: 0, estimatedRows: null },
+    ]);
     // Subscriptions are per database: the publisher database has none, the subscriber database no publication.
     expect(pr.subscriptions).toEqual([]);
     expect(sr.publications).toEqual([]);
@@ -175,6 +200,7 @@ describe('runDiscovery on real clusters', () => {
       const r = await runDiscovery(mon, c.version);
       expect(r.subscriptions).toEqual([
         expect.objectContaining({
+          tables: [expect.objectContaining({ table: 'public.orders' }), expect.anything()],
           name,
           enabled: true,
           conninfo: null,

@@ -1,6 +1,7 @@
-import { DiscoveryParseError, parseDiscovery, runDiscovery } from './discovery.js';
+import { DiscoveryParseError, parseDiscovery, parseTableSizes, runDiscovery, runTableSizes } from './discovery.js';
 import {
   DISCOVERY_MAJORS,
+  TABLE_SIZE_STATEMENT,
   UnsupportedServerVersionError,
   discoveryMajor,
   discoveryStatement,
@@ -41,8 +42,16 @@ function rawResult(over: Record<string, unknown> = {}): Record<string, unknown> 
         latest_end_time: '2026-01-01T11:59:50+00:00',
         apply_error_count: 2,
         sync_error_count: 0,
+        options: { slot_name: 'sub', synchronous_commit: 'off', streaming: 'f', binary: false, two_phase: 'd' },
+        tables: [
+          { table: 'public.orders', state: 'r', lsn: '0/3000100' },
+          { table: 'sales."Line Items"', state: 'd', lsn: null },
+        ],
+        sync_workers: [{ pid: 4243, table: 'sales."Line Items"' }],
       },
     ],
+    copy: [{ command: 'COPY FROM', pid: 4243, table: 'sales."Line Items"', tuples: 1200, bytes: '64000' }],
+    max_sync_workers: 2,
     slots: [
       {
         name: 'sub',
@@ -56,6 +65,10 @@ function rawResult(over: Record<string, unknown> = {}): Record<string, unknown> 
         confirmed_flush_lsn: '0/3000300',
         retained_bytes: 16778240,
         lag_bytes: 256,
+        write_lag: 0.0012,
+        flush_lag: 0.0015,
+        replay_lag: null,
+        walsender_state: 'streaming',
       },
       {
         name: 'standby1',
@@ -102,6 +115,16 @@ describe('discoveryStatement', () => {
     expect(discoveryStatement(160000)).toContain('w.leader_pid IS NULL');
     expect(discoveryStatement(170000)).toContain("w.worker_type = 'apply'");
     expect(discoveryStatement(180000)).toBe(discoveryStatement(170000));
+    // subscription options by version
+    expect(discoveryStatement(140000)).not.toContain('subtwophasestate');
+    expect(discoveryStatement(150000)).toContain("'disable_on_error', s.subdisableonerr");
+    expect(discoveryStatement(150000)).not.toContain('suborigin');
+    expect(discoveryStatement(160000)).toContain("'origin', s.suborigin");
+    expect(discoveryStatement(160000)).not.toContain('subfailover');
+    expect(discoveryStatement(170000)).toContain("'failover', s.subfailover");
+    expect(discoveryStatement(170000)).toContain("sw.worker_type = 'table synchronization'");
+    expect(discoveryStatement(150000)).toContain('sw.relid IS NOT NULL');
+    expect(TABLE_SIZE_STATEMENT).not.toMatch(/\$\d/);
   });
 });
 
@@ -140,7 +163,15 @@ describe('parseDiscovery', () => {
       confirmedFlushLsn: '0/3000300',
       retainedBytes: 16778240,
       lagBytes: 256,
+      writeLagSeconds: 0.0012,
+      flushLagSeconds: 0.0015,
+      replayLagSeconds: null,
+      walsenderState: 'streaming',
     });
+    expect(r.copyProgress).toEqual([
+      { command: 'COPY FROM', pid: 4243, table: 'sales."Line Items"', tuplesProcessed: 1200, bytesProcessed: 64000 },
+    ]);
+    expect(r.maxSyncWorkers).toBe(2);
     expect(r.slots[1]).toMatchObject({ slotType: 'physical', plugin: null, lagBytes: null, retainedBytes: null });
   });
 
@@ -164,6 +195,12 @@ describe('parseDiscovery', () => {
       latestEndTime: '2026-01-01T11:59:50+00:00',
       applyErrorCount: 2,
       syncErrorCount: 0,
+      options: { slot_name: 'sub', synchronous_commit: 'off', streaming: 'f', binary: false, two_phase: 'd' },
+      tables: [
+        { table: 'public.orders', state: 'r', lsn: '0/3000100' },
+        { table: 'sales."Line Items"', state: 'd', lsn: null },
+      ],
+      syncWorkers: [{ pid: 4243, table: 'sales."Line Items"' }],
     });
     expect(JSON.stringify(parseDiscovery(rawResult()))).not.toContain('s3 cr=t');
   });
@@ -207,6 +244,44 @@ describe('parseDiscovery', () => {
     expect(() => parseDiscovery(rawResult({ now: 5 }))).toThrow('now is not a string');
     expect(() => parseDiscovery(rawResult({ slots: {} }))).toThrow('slots is not an array');
     expect(() => parseDiscovery(rawResult({ publications: ['x'] }))).toThrow('publications[0] is not an object');
+    const sub = (rawResult().subscriptions as Record<string, unknown>[])[0];
+    expect(() =>
+      parseDiscovery(rawResult({ subscriptions: [{ ...sub, tables: [{ table: 't', state: 'x' }] }] })),
+    ).toThrow('unknown srsubstate');
+  });
+
+  it('reads a snapshot without the issue-3 fields (older text) as empty lists', () => {
+    const sub = (rawResult().subscriptions as Record<string, unknown>[])[0];
+    const r = parseDiscovery(
+      rawResult({
+        copy: undefined,
+        max_sync_workers: undefined,
+        subscriptions: [{ ...sub, options: null, tables: null, sync_workers: null }],
+      }),
+    );
+    expect(r.copyProgress).toEqual([]);
+    expect(r.maxSyncWorkers).toBeNull();
+    expect(r.subscriptions[0]).toMatchObject({ options: {}, tables: [], syncWorkers: [] });
+  });
+});
+
+describe('table sizes', () => {
+  it('parses the size rows and runs one statement', async () => {
+    const rows = [{ publication: 'p', table: 'public.t', heap_bytes: '8192', est_rows: null }];
+    expect(parseTableSizes(rows)).toEqual([
+      { publication: 'p', table: 'public.t', heapBytes: 8192, estimatedRows: null },
+    ]);
+    const sent: string[] = [];
+    const sizes = await runTableSizes({
+      query: async (text: string) => {
+        sent.push(text);
+        return { rows: [{ d: JSON.stringify(rows) }] };
+      },
+    });
+    expect(sent).toEqual([TABLE_SIZE_STATEMENT]);
+    expect(sizes).toHaveLength(1);
+    await expect(runTableSizes({ query: async () => ({ rows: [] }) })).rejects.toThrow(DiscoveryParseError);
+    expect(() => parseTableSizes({})).toThrow(DiscoveryParseError);
   });
 });
 

@@ -1,8 +1,15 @@
-import { type PublicationInfo, type SlotInfo, type SubscriptionInfo } from '@prm/contracts';
+import {
+  type CopyProgressInfo,
+  type PublicationInfo,
+  type SlotInfo,
+  type SubscriptionInfo,
+  type SubscriptionTableInfo,
+  type TableSizeInfo,
+} from '@prm/contracts';
 
 import { type ConninfoTarget, conninfoHasPassword, conninfoTarget, stripPassword } from '../conninfo.js';
 import { ConninfoParseError } from '../errors.js';
-import { discoveryStatement } from './discovery.sql.js';
+import { discoveryStatement, TABLE_SIZE_STATEMENT } from './discovery.sql.js';
 
 /**
  * What one discovery statement tells about an endpoint (see `discovery.sql.ts`).
@@ -26,8 +33,12 @@ export interface DiscoveryResult {
   publications: PublicationInfo[];
   /** Subscriptions of the current database, by name. */
   subscriptions: SubscriptionInfo[];
-  /** Logical and physical slots of the cluster, by name. */
+  /** Logical and physical slots of the cluster, by name, with their walsender's lags. */
   slots: SlotInfo[];
+  /** `pg_stat_progress_copy` of this database: table sync COPY FROM (subscriber), walsender COPY TO (publisher). */
+  copyProgress: CopyProgressInfo[];
+  /** `max_sync_workers_per_subscription` (default 2). */
+  maxSyncWorkers: number | null;
 }
 
 /** The minimal client surface discovery needs (a `pg.Client` or a wrapper around one). */
@@ -107,7 +118,61 @@ export function parseDiscovery(raw: unknown): DiscoveryResult {
       parseSubscription(obj(s, `subscriptions[${i}]`)),
     ),
     slots: arr(d['slots'], 'slots').map((s, i) => parseSlot(obj(s, `slots[${i}]`))),
+    copyProgress: arr(d['copy'], 'copy').map((c, i) => parseCopy(obj(c, `copy[${i}]`))),
+    maxSyncWorkers: numOrNull(d['max_sync_workers']),
   };
+}
+
+function parseCopy(c: Json): CopyProgressInfo {
+  return {
+    command: c['command'] === 'COPY TO' ? 'COPY TO' : 'COPY FROM',
+    pid: numOrNull(c['pid']),
+    table: strOrNull(c['table']),
+    tuplesProcessed: numOrNull(c['tuples']),
+    bytesProcessed: numOrNull(c['bytes']),
+  };
+}
+
+const SYNC_STATES = new Set(['i', 'd', 'f', 's', 'r']);
+
+function parseTable(t: Json): SubscriptionTableInfo {
+  const state = str(t['state'], 'srsubstate');
+  if (!SYNC_STATES.has(state)) throw new DiscoveryParseError(`unknown srsubstate ${JSON.stringify(state)}`);
+  return { table: str(t['table'], 'table'), state: state as SubscriptionTableInfo['state'], lsn: strOrNull(t['lsn']) };
+}
+
+function parseOptions(o: unknown): Record<string, string | boolean | null> {
+  if (o === null || o === undefined) return {};
+  const out: Record<string, string | boolean | null> = {};
+  for (const [k, v] of Object.entries(obj(o, 'subscription options'))) {
+    out[k] = typeof v === 'string' || typeof v === 'boolean' ? v : v === null ? null : String(v);
+  }
+  return out;
+}
+
+/** Parses the size statement's JSON array (exported for unit tests). */
+export function parseTableSizes(raw: unknown): TableSizeInfo[] {
+  return arr(raw, 'table sizes').map((r, i) => {
+    const t = obj(r, `table sizes[${i}]`);
+    return {
+      publication: str(t['publication'], 'publication'),
+      table: str(t['table'], 'table'),
+      heapBytes: numOrNull(t['heap_bytes']),
+      estimatedRows: numOrNull(t['est_rows']),
+    };
+  });
+}
+
+/**
+ * Runs the publisher's table-size statement ({@link TABLE_SIZE_STATEMENT}, monitoring.md §1.2) on `client`:
+ * one row per published table and publication, heap bytes and row estimate.
+ * @throws DiscoveryParseError on an unexpected shape; the driver's error when the statement fails.
+ */
+export async function runTableSizes(client: DiscoveryClient): Promise<TableSizeInfo[]> {
+  const res = await client.query(TABLE_SIZE_STATEMENT);
+  const row = res.rows[0] as { d?: unknown } | undefined;
+  if (!row || row.d === undefined) throw new DiscoveryParseError('no row');
+  return parseTableSizes(typeof row.d === 'string' ? (JSON.parse(row.d) as unknown) : row.d);
 }
 
 function parsePublication(p: Json): PublicationInfo {
@@ -160,6 +225,12 @@ function parseSubscription(s: Json): SubscriptionInfo {
     latestEndTime: strOrNull(s['latest_end_time']),
     applyErrorCount: numOrNull(s['apply_error_count']),
     syncErrorCount: numOrNull(s['sync_error_count']),
+    options: parseOptions(s['options']),
+    tables: arr(s['tables'], 'subscription tables').map((t, i) => parseTable(obj(t, `tables[${i}]`))),
+    syncWorkers: arr(s['sync_workers'], 'sync workers').map((w, i) => {
+      const o = obj(w, `sync_workers[${i}]`);
+      return { pid: numOrNull(o['pid']), table: str(o['table'], 'sync worker table') };
+    }),
   };
 }
 
@@ -176,5 +247,9 @@ function parseSlot(s: Json): SlotInfo {
     confirmedFlushLsn: strOrNull(s['confirmed_flush_lsn']),
     retainedBytes: numOrNull(s['retained_bytes']),
     lagBytes: numOrNull(s['lag_bytes']),
+    writeLagSeconds: numOrNull(s['write_lag']),
+    flushLagSeconds: numOrNull(s['flush_lag']),
+    replayLagSeconds: numOrNull(s['replay_lag']),
+    walsenderState: strOrNull(s['walsender_state']),
   };
 }
