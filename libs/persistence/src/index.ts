@@ -4,3 +4,4 @@ export * from './entities/endpoint.entity.js';
 export * from './persistence.module.js';
 export * from './repositories/endpoint-status.repository.js';
 export * from './repositories/endpoint.repository.js';
+export * from './streams/index.js';
