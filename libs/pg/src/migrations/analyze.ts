@@ -64,16 +64,22 @@ export function tokenize(text: string): string[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') (depth++, (i += 2));
-        else if (text[i] === '*' && text[i + 1] === '/') (depth--, (i += 2));
-        else i++;
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
     } else if (c === '"') {
       let k = i + 1;
       let v = '';
       while (k < n) {
-        if (text[k] === '"' && text[k + 1] === '"') ((v += '"'), (k += 2));
-        else if (text[k] === '"') break;
+        if (text[k] === '"' && text[k + 1] === '"') {
+          v += '"';
+          k += 2;
+        } else if (text[k] === '"') break;
         else v += text[k++];
       }
       tokens.push(`"${v}`); // marker: quoted identifier, case kept
