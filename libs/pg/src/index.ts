@@ -5,5 +5,4 @@ export * from './conninfo.js';
 export * from './errors.js';
 export * from './quote.js';
 export * from './catalog/index.js';
-export * from './logs/index.js';
 export * from './migrations/index.js';
