@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './quote.js';
 export * from './catalog/index.js';
 export * from './migrations/index.js';
+export * from './logs/index.js';
