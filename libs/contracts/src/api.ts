@@ -1,3 +1,5 @@
+import type { MigrationProgressEvent } from './migration.js';
+
 /** Every non-2xx API response has this body. `details` names the field and the reason where there is one. */
 export interface ApiErrorBody {
   statusCode: number;
@@ -19,4 +21,5 @@ export type LiveMessage =
   | { type: 'status.updated'; endpointIds: string[]; at: string }
   | { type: 'endpoint.changed'; endpointId: string; change: 'created' | 'updated' | 'deleted'; at: string }
   | { type: 'stream.updated'; streamIds: string[]; at: string }
+  | MigrationProgressEvent
   | { type: 'hello'; at: string };

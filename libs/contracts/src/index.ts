@@ -7,3 +7,5 @@ export * from './names.js';
 export * from './status.js';
 export * from './stream.js';
 export * from './topology.js';
+export * from './migration.js';
+export * from './dto/migration.dto.js';

@@ -15,6 +15,8 @@ export enum JobName {
   /** Repeatable tick: fans out one {@link JobName.PollEndpoint} per endpoint. */
   PollTick = 'poll-tick',
   PollEndpoint = 'poll-endpoint',
+  /** Queue `migrations`: run one migration (payload `MigrationJobData`). */
+  RunMigration = 'run-migration',
 }
 
 /** Request/reply patterns answered by the config service. */
@@ -32,4 +34,6 @@ export enum EventPattern {
   StatusUpdated = 'status.updated',
   /** Payload `{ type: 'stream.updated', streamIds, at }`: streams with a new status (monitor). */
   StreamUpdated = 'stream.updated',
+  /** Payload `MigrationProgressEvent`: a migration run or one of its target steps changed (migrator). */
+  MigrationProgress = 'migration.progress',
 }
