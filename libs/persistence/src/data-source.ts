@@ -3,6 +3,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { EndpointStatusEntity } from './entities/endpoint-status.entity.js';
 import { EndpointEntity } from './entities/endpoint.entity.js';
 import { InitialSchema1764400000000 } from './migrations/1764400000000-initial-schema.js';
+import { MIGRATION_RUN_ENTITIES, MIGRATION_RUN_MIGRATIONS } from './migrations-runs/migration-runs.schema.js';
 import {
   REPLICATION_ERROR_ENTITIES,
   REPLICATION_ERROR_MIGRATIONS,
@@ -10,9 +11,20 @@ import {
 import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js';
 
 /** Every entity of prm's metadata store. */
-export const ENTITIES = [EndpointEntity, EndpointStatusEntity, ...STREAM_ENTITIES, ...REPLICATION_ERROR_ENTITIES];
+export const ENTITIES = [
+  EndpointEntity,
+  EndpointStatusEntity,
+  ...STREAM_ENTITIES,
+  ...REPLICATION_ERROR_ENTITIES,
+  ...MIGRATION_RUN_ENTITIES,
+];
 /** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
-export const MIGRATIONS = [InitialSchema1764400000000, ...STREAM_MIGRATIONS, ...REPLICATION_ERROR_MIGRATIONS];
+export const MIGRATIONS = [
+  InitialSchema1764400000000,
+  ...STREAM_MIGRATIONS,
+  ...REPLICATION_ERROR_MIGRATIONS,
+  ...MIGRATION_RUN_MIGRATIONS,
+];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */
 const MIGRATION_LOCK_KEY = 7_021_993_001;

@@ -5,3 +5,4 @@ export * from './persistence.module.js';
 export * from './repositories/endpoint-status.repository.js';
 export * from './repositories/endpoint.repository.js';
 export * from './streams/index.js';
+export * from './migrations-runs/migration-run.repository.js';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { openMetadataStore } from './data-source.js';
+import { MIGRATION_RUN_REPOSITORIES } from './migrations-runs/migration-runs.schema.js';
 import { EndpointStatusRepository } from './repositories/endpoint-status.repository.js';
 import { EndpointRepository } from './repositories/endpoint.repository.js';
 import { REPLICATION_ERROR_REPOSITORIES } from './replication-errors/replication-errors.schema.js';
@@ -11,6 +12,7 @@ const REPOSITORIES = [
   EndpointStatusRepository,
   ...STREAM_REPOSITORIES,
   ...REPLICATION_ERROR_REPOSITORIES,
+  ...MIGRATION_RUN_REPOSITORIES,
 ];
 
 export interface PersistenceOptions {
