@@ -67,7 +67,11 @@ describe('secret hygiene (real clusters, prm process, headless Chromium)', () =>
     }
     for (const e of registered) await api('GET', `/api/endpoints/${e.id}`);
 
-    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    // runs in the page: the browser's Storage objects (typed loosely here: the root tsconfig has no DOM lib)
+    const storage = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: object; sessionStorage: object };
+      return JSON.stringify({ ...g.localStorage, ...g.sessionStorage });
+    });
     record('browser storage', storage);
     record('browser cookies', JSON.stringify(await context.cookies()));
     record('page html', await page.content());

@@ -12,7 +12,15 @@
  * - `error`: apply/sync error counters rising or a replication error logged since the last good poll.
  * - `unknown`: an end cannot be polled or the stream's publisher is not known.
  */
-export const STREAM_STATES = ['initializing', 'backfilling', 'streaming', 'stalled', 'disabled', 'error', 'unknown'] as const;
+export const STREAM_STATES = [
+  'initializing',
+  'backfilling',
+  'streaming',
+  'stalled',
+  'disabled',
+  'error',
+  'unknown',
+] as const;
 export type StreamState = (typeof STREAM_STATES)[number];
 
 /** `ok` below the warning threshold; otherwise the highest threshold crossed (bytes or seconds). */
@@ -92,6 +100,12 @@ export interface ReplicationErrorView {
   table: string | null;
   /** `finished at <LSN>` from the CONTEXT line: the argument `ALTER SUBSCRIPTION ... SKIP (lsn = ...)` needs. */
   finishLsn: string | null;
+  /** Subscription the error belongs to (from the message, the worker's start line or origin `pg_<subid>`). */
+  subscription?: string | null;
+  /** Constraint named in the message (`unique constraint "t2_pkey"`). */
+  constraintName?: string | null;
+  /** The key from DETAIL `Key (id)=(5000) already exists.`, as `(id)=(5000)`. */
+  key?: string | null;
 }
 
 export interface StreamLag {

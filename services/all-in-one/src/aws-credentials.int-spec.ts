@@ -72,7 +72,10 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
   });
 
   it('logs in with the secret from Secrets Manager and stores only its ARN', async () => {
-    const res = await http.post('/api/endpoints').send(body('from-secret', arn('good'))).expect(201);
+    const res = await http
+      .post('/api/endpoints')
+      .send(body('from-secret', arn('good')))
+      .expect(201);
     expect((res.body as EndpointView).credential).toEqual({ kind: 'aws-secret', secretArn: arn('good') });
     expect(JSON.stringify(res.body)).not.toContain(cluster.password);
     expect(fake.requests.some((r) => r.target === 'secretsmanager.GetSecretValue' && r.region === 'eu-west-1')).toBe(
@@ -81,7 +84,10 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
   });
 
   it('names the missing IAM action and resource on AccessDenied', async () => {
-    const res = await http.post('/api/endpoints').send(body('denied', arn('denied'))).expect(422);
+    const res = await http
+      .post('/api/endpoints')
+      .send(body('denied', arn('denied')))
+      .expect(422);
     const detail = (res.body as ApiErrorBody).details[0];
     expect(detail).toMatchObject({ field: 'credential', code: 'aws-access-denied' });
     expect(detail.reason).toContain('secretsmanager:GetSecretValue');
@@ -89,18 +95,27 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
   });
 
   it('reports a secret that does not exist and a KMS decrypt denial with their own causes', async () => {
-    const missing = await http.post('/api/endpoints').send(body('missing', arn('missing'))).expect(422);
+    const missing = await http
+      .post('/api/endpoints')
+      .send(body('missing', arn('missing')))
+      .expect(422);
     expect((missing.body as ApiErrorBody).details[0]).toMatchObject({
       field: 'credential.secretArn',
       code: 'secret-not-found',
     });
-    const kms = await http.post('/api/endpoints').send(body('kms', arn('kms'))).expect(422);
+    const kms = await http
+      .post('/api/endpoints')
+      .send(body('kms', arn('kms')))
+      .expect(422);
     expect((kms.body as ApiErrorBody).details[0]).toMatchObject({ code: 'kms-decrypt-denied' });
     expect((kms.body as ApiErrorBody).details[0].remedy).toContain('kms:Decrypt');
   });
 
   it('reports a stale secret password as auth-failed without echoing it, and stores nothing', async () => {
-    const res = await http.post('/api/endpoints').send(body('stale', arn('stale'))).expect(422);
+    const res = await http
+      .post('/api/endpoints')
+      .send(body('stale', arn('stale')))
+      .expect(422);
     expect((res.body as ApiErrorBody).details[0]).toMatchObject({ code: 'auth-failed' });
     expect(JSON.stringify(res.body)).not.toContain('rotated-away');
     const names = ((await http.get('/api/endpoints').expect(200)).body as EndpointView[]).map((e) => e.name);
