@@ -25,11 +25,27 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
         >
         <a
           mat-button
+          routerLink="/streams"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-streams"
+          >Streams</a
+        >
+        <a
+          mat-button
           routerLink="/endpoints"
           routerLinkActive="active"
           ariaCurrentWhenActive="page"
           data-testid="nav-endpoints"
           >Endpoints</a
+        >
+        <a
+          mat-button
+          routerLink="/settings"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-settings"
+          >Settings</a
         >
       </nav>
       <span class="spacer"></span>

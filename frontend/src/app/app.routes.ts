@@ -13,5 +13,20 @@ export const routes: Routes = [
     title: 'Endpoints · prm',
     loadComponent: () => import('./endpoints/endpoints-page.component').then((m) => m.EndpointsPageComponent),
   },
+  {
+    path: 'streams',
+    title: 'Streams · prm',
+    loadComponent: () => import('./streams/streams-page.component').then((m) => m.StreamsPageComponent),
+  },
+  {
+    path: 'streams/:id',
+    title: 'Stream · prm',
+    loadComponent: () => import('./streams/stream-page.component').then((m) => m.StreamPageComponent),
+  },
+  {
+    path: 'settings',
+    title: 'Settings · prm',
+    loadComponent: () => import('./settings/settings-page.component').then((m) => m.SettingsPageComponent),
+  },
   { path: '**', redirectTo: '' },
 ];

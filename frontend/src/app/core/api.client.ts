@@ -2,7 +2,22 @@ import { HttpClient, HttpErrorResponse, HttpParams } from '@angular/common/http'
 import { Injectable, inject } from '@angular/core';
 import { Observable, catchError, throwError } from 'rxjs';
 
-import type { ApiErrorBody, EndpointInput, EndpointView, TopologyView } from './contracts';
+import type {
+  ApiErrorBody,
+  EndpointInput,
+  EndpointView,
+  LagThresholds,
+  StreamDetailView,
+  StreamMetricsView,
+  StreamView,
+  TopologyView,
+} from './contracts';
+
+/** `GET /api/streams/:id/thresholds`: the stream's effective thresholds and whether they are its own. */
+export interface StreamThresholdsView {
+  thresholds: LagThresholds;
+  overridden: boolean;
+}
 
 /**
  * A non-2xx answer from the prm API (or no answer at all: `status` 0).
@@ -86,6 +101,67 @@ export class ApiClient {
   /** `DELETE /api/endpoints/:id` (204). */
   deleteEndpoint(id: string): Observable<void> {
     return this.http.delete<void>(`/api/endpoints/${encodeURIComponent(id)}`).pipe(catchError(fail));
+  }
+
+  /** `GET /api/streams`: every stream with state, lag (bytes, seconds), threshold level and backfill. */
+  listStreams(): Observable<StreamView[]> {
+    return this.http.get<StreamView[]>('/api/streams').pipe(catchError(fail));
+  }
+
+  /** `GET /api/streams/:id`: the Stream page (404 for an unknown id). */
+  getStream(id: string): Observable<StreamDetailView> {
+    return this.http.get<StreamDetailView>(`/api/streams/${encodeURIComponent(id)}`).pipe(catchError(fail));
+  }
+
+  /** `GET /api/streams/:id/metrics?from&to&step`: lag and backfill samples; ISO times, `stepSeconds` in seconds. */
+  streamMetrics(
+    id: string,
+    range: { from?: string; to?: string; stepSeconds?: number } = {},
+  ): Observable<StreamMetricsView> {
+    let params = new HttpParams();
+    if (range.from) {
+      params = params.set('from', range.from);
+    }
+    if (range.to) {
+      params = params.set('to', range.to);
+    }
+    if (range.stepSeconds) {
+      params = params.set('step', String(range.stepSeconds));
+    }
+    return this.http
+      .get<StreamMetricsView>(`/api/streams/${encodeURIComponent(id)}/metrics`, { params })
+      .pipe(catchError(fail));
+  }
+
+  /** `GET /api/thresholds`: global lag thresholds (bytes, seconds; null = not set). */
+  globalThresholds(): Observable<LagThresholds> {
+    return this.http.get<LagThresholds>('/api/thresholds').pipe(catchError(fail));
+  }
+
+  /** `PUT /api/thresholds`: 400 with field details when a value is negative or warning > critical. */
+  putGlobalThresholds(thresholds: LagThresholds): Observable<LagThresholds> {
+    return this.http.put<LagThresholds>('/api/thresholds', thresholds).pipe(catchError(fail));
+  }
+
+  /** `GET /api/streams/:id/thresholds`. */
+  streamThresholds(id: string): Observable<StreamThresholdsView> {
+    return this.http
+      .get<StreamThresholdsView>(`/api/streams/${encodeURIComponent(id)}/thresholds`)
+      .pipe(catchError(fail));
+  }
+
+  /** `PUT /api/streams/:id/thresholds`: this stream's own thresholds (override of the global defaults). */
+  putStreamThresholds(id: string, thresholds: LagThresholds): Observable<StreamThresholdsView> {
+    return this.http
+      .put<StreamThresholdsView>(`/api/streams/${encodeURIComponent(id)}/thresholds`, thresholds)
+      .pipe(catchError(fail));
+  }
+
+  /** `DELETE /api/streams/:id/thresholds`: back to the global defaults. */
+  deleteStreamThresholds(id: string): Observable<StreamThresholdsView> {
+    return this.http
+      .delete<StreamThresholdsView>(`/api/streams/${encodeURIComponent(id)}/thresholds`)
+      .pipe(catchError(fail));
   }
 }
 

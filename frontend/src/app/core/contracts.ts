@@ -14,6 +14,20 @@ export type {
 } from '@prm/contracts/endpoint.js';
 export type { Reachability } from '@prm/contracts/status.js';
 export type { EdgeState, TopologyEdge, TopologyNode, TopologyView } from '@prm/contracts/topology.js';
+export type {
+  BackfillView,
+  LagThresholds,
+  ReplicationErrorView,
+  StreamDetailView,
+  StreamLag,
+  StreamMetricPoint,
+  StreamMetricsView,
+  StreamState,
+  StreamView,
+  TableSyncState,
+  TableSyncView,
+  ThresholdLevel,
+} from '@prm/contracts/stream.js';
 
 import type { Cloud, CredentialKind, CredentialRef, EndpointRole, SslMode } from '@prm/contracts/endpoint.js';
 
@@ -29,7 +43,27 @@ export interface EndpointInput {
   network?: string | null;
   role: EndpointRole;
   credential: CredentialRef;
+  /** Where prm reads the server log for replication errors (absent on create = none). */
+  logSource?: LogSourceRef;
 }
+
+/**
+ * Where prm reads an endpoint's PostgreSQL log (mirrors `LogSourceRef` in libs/contracts/src/endpoint.ts):
+ * a csvlog/jsonlog file, an RDS instance's log files, a CloudWatch log group, or none.
+ */
+export type LogSourceRef =
+  | { kind: 'none' }
+  | { kind: 'file'; path: string; format: 'jsonlog' | 'csvlog' }
+  | { kind: 'rds'; instanceId: string; region: string }
+  | { kind: 'cloudwatch'; logGroup: string; region: string };
+export type LogSourceKind = LogSourceRef['kind'];
+export const LOG_SOURCE_KIND_OPTIONS = [
+  'none',
+  'file',
+  'rds',
+  'cloudwatch',
+] as const satisfies readonly LogSourceKind[];
+export const LOG_FORMAT_OPTIONS = ['jsonlog', 'csvlog'] as const;
 
 /** Option lists mirrored from libs/contracts/src/endpoint.ts (kept local: the console imports types only). */
 export const CLOUD_OPTIONS = ['aws', 'gcp', 'other'] as const satisfies readonly Cloud[];

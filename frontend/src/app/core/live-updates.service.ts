@@ -35,7 +35,7 @@ export class LiveUpdatesService {
 
   /** Connection state for the "live / reconnecting" indicator. */
   readonly state = this.stateSignal.asReadonly();
-  /** Refetch triggers: `status.updated`, `endpoint.changed` and every successful (re)connect. */
+  /** Refetch triggers: `status.updated`, `stream.updated`, `endpoint.changed` and every successful (re)connect. */
   readonly triggers$: Observable<LiveTrigger> = this.triggers.asObservable();
 
   constructor() {
@@ -102,7 +102,12 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
   }
   try {
     const parsed = JSON.parse(data) as { type?: unknown };
-    if (parsed.type === 'hello' || parsed.type === 'status.updated' || parsed.type === 'endpoint.changed') {
+    if (
+      parsed.type === 'hello' ||
+      parsed.type === 'status.updated' ||
+      parsed.type === 'endpoint.changed' ||
+      parsed.type === 'stream.updated'
+    ) {
       return parsed as LiveMessage;
     }
   } catch {

@@ -2,7 +2,17 @@ import type { ApiErrorDetail, PgCauseCode } from '../core/contracts';
 
 /** Form control paths of the endpoint form that a server error can be attached to. */
 export type EndpointFormField =
-  'name' | 'host' | 'port' | 'dbname' | 'sslmode' | 'cloud' | 'region' | 'network' | 'role' | 'credential';
+  | 'name'
+  | 'host'
+  | 'port'
+  | 'dbname'
+  | 'sslmode'
+  | 'cloud'
+  | 'region'
+  | 'network'
+  | 'role'
+  | 'credential'
+  | 'logSource';
 
 const FIELDS: readonly EndpointFormField[] = [
   'name',
@@ -15,6 +25,7 @@ const FIELDS: readonly EndpointFormField[] = [
   'network',
   'role',
   'credential',
+  'logSource',
 ];
 
 /**

@@ -19,6 +19,10 @@ import {
   CLOUD_OPTIONS,
   CREDENTIAL_KIND_OPTIONS,
   type CredentialKind,
+  LOG_FORMAT_OPTIONS,
+  LOG_SOURCE_KIND_OPTIONS,
+  type LogSourceKind,
+  type LogSourceRef,
   type CredentialRef,
   type EndpointInput,
   type EndpointView,
@@ -49,6 +53,28 @@ const CREDENTIAL_HINTS: Record<CredentialKind, string> = {
   'aws-secret': 'Secrets Manager secret in the RDS format {username, password, ...}; prm reads it, never stores it.',
   'rds-iam': 'RDS IAM authentication: a 15-minute token per connection (TLS required).',
   env: 'Local use only: the password is read from an environment variable of the prm process.',
+};
+
+/** Log source sub-fields shown (and validated) per kind. */
+const LOG_SOURCE_FIELDS: Record<LogSourceKind, ('path' | 'format' | 'instanceId' | 'region' | 'logGroup')[]> = {
+  none: [],
+  file: ['path', 'format'],
+  rds: ['instanceId', 'region'],
+  cloudwatch: ['logGroup', 'region'],
+};
+
+const LOG_SOURCE_LABELS: Record<LogSourceKind, string> = {
+  none: 'none',
+  file: 'log file',
+  rds: 'RDS instance',
+  cloudwatch: 'CloudWatch Logs',
+};
+
+const LOG_SOURCE_HINTS: Record<LogSourceKind, string> = {
+  none: 'No log: replication errors are still counted (pg_stat_subscription_stats), without their messages.',
+  file: 'A csvlog or jsonlog file the prm process can read (log_destination on a self-managed server).',
+  rds: 'RDS log files read with DownloadDBLogFilePortion (needs rds:DownloadDBLogFilePortion).',
+  cloudwatch: 'Exported PostgreSQL log group, e.g. /aws/rds/instance/<id>/postgresql (needs logs:FilterLogEvents).',
 };
 
 /** A server-side problem, shown in the summary and next to its fields. */
@@ -116,6 +142,14 @@ export class EndpointFormDialogComponent {
       region: ['', Validators.required],
       passwordEnv: ['', [Validators.required, Validators.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/)]],
     }),
+    logSource: this.fb.group({
+      kind: this.fb.control<LogSourceKind>('none', Validators.required),
+      path: ['', [Validators.required, Validators.pattern(/^\//)]],
+      format: this.fb.control<(typeof LOG_FORMAT_OPTIONS)[number]>('csvlog', Validators.required),
+      instanceId: ['', [Validators.required, Validators.pattern(/^[A-Za-z][A-Za-z0-9-]{0,62}$/)]],
+      region: ['', [Validators.required, Validators.pattern(/^[a-z]{2}(-[a-z]+)+-\d$/)]],
+      logGroup: ['', [Validators.required, Validators.maxLength(512)]],
+    }),
   });
 
   protected readonly saving = signal(false);
@@ -125,16 +159,29 @@ export class EndpointFormDialogComponent {
   /** Set after a 422: the live check failed and the endpoint may be saved anyway with `?force=true`. */
   protected readonly canForce = signal(false);
   protected readonly credentialKind = signal<CredentialKind>('aws-secret');
+  protected readonly logSourceKinds = LOG_SOURCE_KIND_OPTIONS;
+  protected readonly logSourceLabels = LOG_SOURCE_LABELS;
+  protected readonly logSourceHints = LOG_SOURCE_HINTS;
+  protected readonly logFormats = LOG_FORMAT_OPTIONS;
+  protected readonly logSourceKind = signal<LogSourceKind>('none');
+  /** The endpoint being edited had a log source (so choosing `none` must be sent to clear it). */
+  private readonly hadLogSource: boolean;
 
   constructor() {
     const credential = this.form.controls.credential;
+    const destroyRef = inject(DestroyRef);
     credential.controls.kind.valueChanges
-      .pipe(takeUntilDestroyed(inject(DestroyRef)))
+      .pipe(takeUntilDestroyed(destroyRef))
       .subscribe((kind) => this.applyCredentialKind(kind));
+    this.form.controls.logSource.controls.kind.valueChanges
+      .pipe(takeUntilDestroyed(destroyRef))
+      .subscribe((kind) => this.applyLogSourceKind(kind));
+    this.hadLogSource = !!logSourceOf(this.editing) && logSourceOf(this.editing)?.kind !== 'none';
     if (this.editing) {
       this.patchFrom(this.editing);
     }
     this.applyCredentialKind(credential.controls.kind.value);
+    this.applyLogSourceKind(this.form.controls.logSource.controls.kind.value);
   }
 
   /** Server message for one field (joined when several details hit it), or null. */
@@ -202,6 +249,8 @@ export class EndpointFormDialogComponent {
   /** Puts a `server` error on the control(s) so mat-error shows it; the next edit of the control clears it. */
   private markServerError(field: EndpointFormField, text: string): void {
     // A credential problem is shown once, under the first sub-field of the selected kind.
+    const logSource = this.form.controls.logSource.controls;
+    const firstLogField = LOG_SOURCE_FIELDS[logSource.kind.value][0];
     const controls: AbstractControl[] =
       field === 'credential'
         ? [
@@ -209,7 +258,9 @@ export class EndpointFormDialogComponent {
               CREDENTIAL_FIELDS[this.form.controls.credential.controls.kind.value][0]
             ],
           ]
-        : [this.form.controls[field]];
+        : field === 'logSource'
+          ? [firstLogField ? logSource[firstLogField] : logSource.kind]
+          : [this.form.controls[field]];
     for (const control of controls) {
       control.setErrors({ ...(control.errors ?? {}), server: text });
       control.markAsTouched();
@@ -228,7 +279,44 @@ export class EndpointFormDialogComponent {
     }
   }
 
+  private applyLogSourceKind(kind: LogSourceKind): void {
+    this.logSourceKind.set(kind);
+    const group = this.form.controls.logSource.controls;
+    for (const name of ['path', 'format', 'instanceId', 'region', 'logGroup'] as const) {
+      if (LOG_SOURCE_FIELDS[kind].includes(name)) {
+        group[name].enable({ emitEvent: false });
+      } else {
+        group[name].disable({ emitEvent: false });
+      }
+    }
+  }
+
+  private toLogSource(): LogSourceRef {
+    const l = this.form.controls.logSource.getRawValue();
+    switch (l.kind) {
+      case 'file':
+        return { kind: 'file', path: l.path.trim(), format: l.format };
+      case 'rds':
+        return { kind: 'rds', instanceId: l.instanceId.trim(), region: l.region.trim() };
+      case 'cloudwatch':
+        return { kind: 'cloudwatch', logGroup: l.logGroup.trim(), region: l.region.trim() };
+      case 'none':
+        return { kind: 'none' };
+    }
+  }
+
   private patchFrom(e: EndpointView): void {
+    const l = logSourceOf(e);
+    if (l) {
+      this.form.controls.logSource.patchValue({
+        kind: l.kind,
+        path: l.kind === 'file' ? l.path : '',
+        format: l.kind === 'file' ? l.format : 'csvlog',
+        instanceId: l.kind === 'rds' ? l.instanceId : '',
+        region: l.kind === 'rds' || l.kind === 'cloudwatch' ? l.region : '',
+        logGroup: l.kind === 'cloudwatch' ? l.logGroup : '',
+      });
+    }
     const c = e.credential;
     this.form.patchValue({
       name: e.name,
@@ -253,6 +341,7 @@ export class EndpointFormDialogComponent {
   private toInput(): EndpointInput {
     const v = this.form.getRawValue();
     const c = v.credential;
+    const logSource = this.toLogSource();
     const credential: CredentialRef =
       c.kind === 'aws-secret'
         ? { kind: 'aws-secret', secretArn: c.secretArn.trim() }
@@ -271,6 +360,13 @@ export class EndpointFormDialogComponent {
       network: v.network.trim() || (this.editing ? null : undefined),
       role: v.role,
       credential,
+      // `none` is left out of a create (the default) and sent by an edit only to clear an existing source.
+      ...(logSource.kind !== 'none' || this.hadLogSource ? { logSource } : {}),
     };
   }
+}
+
+/** The endpoint's log source, once the API returns one (`EndpointView.logSource`). */
+function logSourceOf(e: EndpointView | null): LogSourceRef | null {
+  return (e as (EndpointView & { logSource?: LogSourceRef | null }) | null)?.logSource ?? null;
 }

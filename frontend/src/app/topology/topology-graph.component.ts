@@ -1,9 +1,18 @@
-import { ChangeDetectionStrategy, Component, computed, effect, input, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import { Router } from '@angular/router';
 import { type ClusterNode, type Edge, GraphModule, type Node } from '@swimlane/ngx-graph';
 import { Subject } from 'rxjs';
 
-import type { TopologyEdge, TopologyNode, TopologyView } from '../core/contracts';
-import { ICON_PATHS, type StateView, edgeStateView, formatBytes, nodeStateView } from '../shared/state-presentation';
+import type { StreamView, TopologyEdge, TopologyNode, TopologyView } from '../core/contracts';
+import {
+  ICON_PATHS,
+  type StateView,
+  edgeStateView,
+  formatBytes,
+  formatDuration,
+  levelView,
+  nodeStateView,
+} from '../shared/state-presentation';
 import { CountingDagreClusterLayout, clusterId, topologySignature } from './topology-layout';
 
 /** Node box size on the map, px. */
@@ -24,8 +33,13 @@ interface EdgeVm {
   edge: TopologyEdge;
   state: StateView;
   label: string;
+  /** Threshold level text and presentation, when the stream is known (`GET /api/streams`). */
+  level: StateView | null;
+  levelRaw: string | null;
   title: string;
   labelWidth: number;
+  /** Stream page to open on click, when the stream is known. */
+  streamId: string | null;
 }
 
 /**
@@ -46,6 +60,10 @@ export class TopologyGraphComponent {
   readonly view = input.required<TopologyView>();
   /** Endpoint id to highlight (e.g. picked in the table below). */
   readonly selectedId = input<string | null>(null);
+  /** Streams by topology edge id (`<targetEndpointId>:<subscription>`): lag and threshold level for the labels. */
+  readonly streams = input<ReadonlyMap<string, StreamView>>(new Map());
+
+  private readonly router = inject(Router);
 
   protected readonly layout = new CountingDagreClusterLayout();
   protected readonly layoutSettings = {
@@ -89,12 +107,32 @@ export class TopologyGraphComponent {
 
   protected readonly edgeVms = computed(() => {
     const map = new Map<string, EdgeVm>();
+    const streams = this.streams();
     for (const edge of this.view().edges) {
       const state = edgeStateView(edge.state);
-      const label = `${edge.subscription} · ${state.label}`;
-      const lag = edge.lagBytes !== null ? `, slot lag ${formatBytes(edge.lagBytes)}` : '';
-      const title = `${edge.subscription}: ${state.label} (${state.description})${lag}; publications ${edge.publications.join(', ')}`;
-      map.set(edge.id, { edge, state, label, title, labelWidth: Math.round(label.length * 6.2) + 28 });
+      const stream = streams.get(edge.id);
+      const bytes = stream ? stream.lag.bytes : edge.lagBytes;
+      const lagText =
+        bytes !== null || stream?.lag.seconds != null
+          ? ` · ${formatBytes(bytes)} / ${formatDuration(stream?.lag.seconds ?? null)}`
+          : '';
+      const level = stream ? levelView(stream.level) : null;
+      const label = `${edge.subscription} · ${state.label}${lagText}`;
+      const levelText = level ? ` · ${level.label}` : '';
+      const title =
+        `${edge.subscription}: ${state.label} (${state.description})` +
+        `${lagText ? `, lag${lagText.slice(2)}` : ''}${level ? `, threshold ${level.label}` : ''}` +
+        `; publications ${edge.publications.join(', ')}${stream ? '. Click to open the stream.' : ''}`;
+      map.set(edge.id, {
+        edge,
+        state,
+        label,
+        level,
+        levelRaw: stream?.level ?? null,
+        title,
+        labelWidth: Math.round((label.length + levelText.length) * 6.2) + 28 + (level ? 14 : 0),
+        streamId: stream?.id ?? null,
+      });
     }
     return map;
   });
@@ -131,6 +169,13 @@ export class TopologyGraphComponent {
         this.panToNode$.next(id);
       }
     });
+  }
+
+  /** Opens the Stream page of an edge (click or Enter on the edge). */
+  protected openStream(vm: EdgeVm): void {
+    if (vm.streamId) {
+      void this.router.navigate(['/streams', vm.streamId]);
+    }
   }
 
   /** Re-centres the map. */

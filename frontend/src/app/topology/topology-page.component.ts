@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 
+import { StreamsStore } from '../core/streams.store';
 import { TopologyStore } from '../core/topology.store';
 import { StateBadgeComponent } from '../shared/state-badge.component';
 import {
@@ -11,6 +12,8 @@ import {
   NODE_LEGEND,
   edgeStateView,
   formatBytes,
+  formatDuration,
+  levelView,
   nodeStateView,
 } from '../shared/state-presentation';
 import { TopologyGraphComponent } from './topology-graph.component';
@@ -25,6 +28,7 @@ import { TopologyGraphComponent } from './topology-graph.component';
 })
 export class TopologyPageComponent {
   private readonly store = inject(TopologyStore);
+  private readonly streams = inject(StreamsStore);
 
   protected readonly view = this.store.view;
   protected readonly error = this.store.error;
@@ -35,6 +39,10 @@ export class TopologyPageComponent {
   protected readonly nodeState = nodeStateView;
   protected readonly edgeState = edgeStateView;
   protected readonly formatBytes = formatBytes;
+  protected readonly formatDuration = formatDuration;
+  protected readonly levelView = levelView;
+  /** Streams keyed by topology edge id (lag seconds and threshold level on the edges). */
+  protected readonly streamsByEdge = this.streams.byEdgeId;
 
   protected readonly nodeNames = computed(
     () => new Map((this.view()?.nodes ?? []).map((n) => [n.id, n.name] as const)),
@@ -51,6 +59,7 @@ export class TopologyPageComponent {
 
   constructor() {
     this.store.refresh();
+    this.streams.refresh();
   }
 
   /** Highlights an endpoint on the map and pans to it. */
