@@ -113,7 +113,7 @@ export class TopologyGraphComponent {
       const stream = streams.get(edge.id);
       const bytes = stream ? stream.lag.bytes : edge.lagBytes;
       const lagText =
-        bytes !== null || stream?.lag.seconds != null
+        bytes !== null || (stream?.lag.seconds ?? null) !== null
           ? ` · ${formatBytes(bytes)} / ${formatDuration(stream?.lag.seconds ?? null)}`
           : '';
       const level = stream ? levelView(stream.level) : null;
