@@ -23,6 +23,21 @@ export type CredentialRef =
 export const CREDENTIAL_KINDS = ['aws-secret', 'rds-iam', 'env'] as const;
 export type CredentialKind = CredentialRef['kind'];
 
+/**
+ * Where prm reads the endpoint's PostgreSQL server log (replication errors with the server's timestamps):
+ * - `file`: a jsonlog or csvlog file on prm's host (self-managed, local), an absolute path, read incrementally;
+ * - `rds`: RDS `DescribeDBLogFiles` + `DownloadDBLogFilePortion` of DB instance `instanceId` (stderr or csvlog);
+ * - `cloudwatch`: CloudWatch Logs `FilterLogEvents` on `logGroup` (e.g. `/aws/rds/instance/<id>/postgresql`);
+ * - `none`: no log is read; the PG15+ error counters still show that errors happened.
+ */
+export type LogSourceRef =
+  | { kind: 'file'; path: string; format: 'jsonlog' | 'csvlog' }
+  | { kind: 'rds'; instanceId: string; region: string }
+  | { kind: 'cloudwatch'; logGroup: string; region: string }
+  | { kind: 'none' };
+export const LOG_SOURCE_KINDS = ['file', 'rds', 'cloudwatch', 'none'] as const;
+export type LogSourceKind = LogSourceRef['kind'];
+
 /** An endpoint as the API returns it (no secret material, ever). */
 export interface EndpointView {
   id: string;
@@ -36,6 +51,8 @@ export interface EndpointView {
   network: string | null;
   role: EndpointRole;
   credential: CredentialRef;
+  /** Server log source for replication errors; `{ kind: 'none' }` unless configured. */
+  logSource: LogSourceRef;
   createdAt: string;
   updatedAt: string;
 }

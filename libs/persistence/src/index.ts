@@ -6,3 +6,4 @@ export * from './repositories/endpoint-status.repository.js';
 export * from './repositories/endpoint.repository.js';
 export * from './streams/index.js';
 export * from './migrations-runs/migration-run.repository.js';
+export * from './replication-errors/index.js';

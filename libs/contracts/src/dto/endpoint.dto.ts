@@ -12,7 +12,19 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CLOUDS, type Cloud, ENDPOINT_ROLES, type EndpointRole, SSL_MODES, type SslMode } from '../endpoint.js';
+import {
+  CLOUDS,
+  type Cloud,
+  ENDPOINT_ROLES,
+  type EndpointRole,
+  LOG_SOURCE_KINDS,
+  type LogSourceKind,
+  type LogSourceRef,
+  SSL_MODES,
+  type SslMode,
+} from '../endpoint.js';
+import { type ApiErrorDetail } from '../api.js';
+import { DomainError } from '../errors.js';
 
 /** Secrets Manager secret ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`. */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -44,6 +56,75 @@ export class CredentialRefDto {
   @IsOptional()
   @Matches(ENV_NAME, { message: 'passwordEnv must be an environment variable name (A-Z, 0-9, _)' })
   passwordEnv?: string;
+}
+
+/** Absolute path without NUL (PostgreSQL's `log_directory`/`log_filename` on prm's host), at most 4096 bytes. */
+const ABSOLUTE_PATH = /^\/[^\0]{0,4095}$/;
+/** RDS DB instance identifier: 1-63 letters, digits, hyphens; starts with a letter; no `--`, no trailing hyphen. */
+const RDS_INSTANCE_ID = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+/** CloudWatch Logs log group name (CreateLogGroup: 1-512 of `[.\-_/#A-Za-z0-9]`). */
+const LOG_GROUP = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+
+/** `logSource` of an endpoint (see `LogSourceRef`); which fields apply depends on `kind`. */
+export class LogSourceRefDto {
+  @IsIn(LOG_SOURCE_KINDS, { message: `kind must be one of ${LOG_SOURCE_KINDS.join(', ')}` })
+  kind: LogSourceKind;
+
+  @IsOptional()
+  @IsString()
+  @Matches(ABSOLUTE_PATH, { message: 'path must be an absolute file path (starting with /, no NUL byte)' })
+  path?: string;
+
+  @IsOptional()
+  @IsIn(['jsonlog', 'csvlog'], { message: 'format must be jsonlog or csvlog' })
+  format?: 'jsonlog' | 'csvlog';
+
+  @IsOptional()
+  @Matches(RDS_INSTANCE_ID, {
+    message: 'instanceId must be an RDS DB instance identifier (1-63 letters, digits, hyphens; starts with a letter)',
+  })
+  instanceId?: string;
+
+  @IsOptional()
+  @Matches(LOG_GROUP, { message: 'logGroup must be a CloudWatch Logs log group name (letters, digits, . - _ / #)' })
+  logGroup?: string;
+
+  @IsOptional()
+  @Matches(AWS_REGION, { message: 'region must be an AWS region such as us-east-1' })
+  region?: string;
+}
+
+/**
+ * Checks the fields each log source kind needs (and refuses the ones it does not use) and returns the typed
+ * reference. Throws `DomainError('validation-failed')` naming `logSource.<field>`.
+ */
+export function toLogSourceRef(dto: LogSourceRefDto): LogSourceRef {
+  const need: Record<LogSourceKind, (keyof LogSourceRefDto)[]> = {
+    file: ['path', 'format'],
+    rds: ['instanceId', 'region'],
+    cloudwatch: ['logGroup', 'region'],
+    none: [],
+  };
+  const wanted = need[dto.kind];
+  const details: ApiErrorDetail[] = [];
+  for (const f of ['path', 'format', 'instanceId', 'logGroup', 'region'] as const) {
+    const present = dto[f] !== undefined && dto[f] !== null && dto[f] !== '';
+    if (wanted.includes(f) && !present)
+      details.push({ field: `logSource.${f}`, reason: `${f} is required for kind ${dto.kind}` });
+    if (!wanted.includes(f) && present)
+      details.push({ field: `logSource.${f}`, reason: `${f} is not used by kind ${dto.kind}` });
+  }
+  if (details.length > 0) throw new DomainError('validation-failed', 'invalid log source', details);
+  switch (dto.kind) {
+    case 'file':
+      return { kind: 'file', path: dto.path as string, format: dto.format as 'jsonlog' | 'csvlog' };
+    case 'rds':
+      return { kind: 'rds', instanceId: dto.instanceId as string, region: dto.region as string };
+    case 'cloudwatch':
+      return { kind: 'cloudwatch', logGroup: dto.logGroup as string, region: dto.region as string };
+    case 'none':
+      return { kind: 'none' };
+  }
 }
 
 /** Body of `POST /api/endpoints`. Units: `port` is a TCP port. */
@@ -90,6 +171,12 @@ export class CreateEndpointDto {
   @ValidateNested()
   @Type(() => CredentialRefDto)
   credential: CredentialRefDto;
+
+  /** Where prm reads the server log; default `{ kind: 'none' }`. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LogSourceRefDto)
+  logSource?: LogSourceRefDto;
 }
 
 /** Body of `PATCH /api/endpoints/:id`: any subset of the create fields. */
@@ -141,4 +228,9 @@ export class UpdateEndpointDto {
   @ValidateNested()
   @Type(() => CredentialRefDto)
   credential?: CredentialRefDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LogSourceRefDto)
+  logSource?: LogSourceRefDto;
 }

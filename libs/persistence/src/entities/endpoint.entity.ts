@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Cloud, CredentialRef, EndpointRole, SslMode } from '@prm/contracts';
+import type { Cloud, CredentialRef, EndpointRole, LogSourceRef, SslMode } from '@prm/contracts';
 
 /** One database prm can connect to. Holds a credential reference only, never a password. */
 @Entity({ name: 'endpoint' })
@@ -36,6 +36,10 @@ export class EndpointEntity {
 
   @Column({ type: 'jsonb' })
   credential: CredentialRef;
+
+  /** Server log source for replication errors (migration ReplicationErrors1764500001000; default `{"kind":"none"}`). */
+  @Column({ name: 'log_source', type: 'jsonb', default: () => `'{"kind":"none"}'::jsonb` })
+  logSource: LogSourceRef;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
-import type { EndpointView } from '@prm/contracts';
+import type { EndpointView, LogSourceRef } from '@prm/contracts';
 import { EndpointEntity } from '../entities/endpoint.entity.js';
 
 /** Thrown when an endpoint name is already taken (unique constraint `endpoint_name_key`). */
@@ -11,8 +11,13 @@ export class DuplicateEndpointNameError extends Error {
   }
 }
 
-/** Fields an endpoint is created with (id and timestamps are assigned by the store). */
-export type EndpointFields = Omit<EndpointView, 'id' | 'createdAt' | 'updatedAt'>;
+/**
+ * Fields an endpoint is created with (id and timestamps are assigned by the store). `logSource` defaults to
+ * `{ kind: 'none' }` (column default).
+ */
+export type EndpointFields = Omit<EndpointView, 'id' | 'createdAt' | 'updatedAt' | 'logSource'> & {
+  logSource?: LogSourceRef;
+};
 
 /** Maps a stored endpoint to its API shape (dates as ISO strings). */
 export function toEndpointView(e: EndpointEntity): EndpointView {
@@ -28,6 +33,7 @@ export function toEndpointView(e: EndpointEntity): EndpointView {
     network: e.network,
     role: e.role,
     credential: e.credential,
+    logSource: e.logSource ?? { kind: 'none' },
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

@@ -11,6 +11,7 @@ import {
   type PgCause,
   UpdateEndpointDto,
   toCredentialRef,
+  toLogSourceRef,
   validatePayload,
 } from '@prm/contracts';
 import { PRM_BUS } from '@prm/messaging';
@@ -82,6 +83,7 @@ export class EndpointsService {
       network: dto.network ?? null,
       role: dto.role,
       credential: toCredentialRef(dto.credential),
+      logSource: dto.logSource ? toLogSourceRef(dto.logSource) : { kind: 'none' },
     };
     const check = await this.checkOrThrow(fields, force);
     const saved = await this.store(() => this.endpoints.insert(fields));
@@ -98,6 +100,7 @@ export class EndpointsService {
       if (dto[key] !== undefined) (patch as Record<string, unknown>)[key] = dto[key];
     }
     if (dto.credential) patch.credential = toCredentialRef(dto.credential);
+    if (dto.logSource) patch.logSource = toLogSourceRef(dto.logSource);
     const next = { ...toEndpointView(current), ...patch };
     const needsCheck = CONNECTION_FIELDS.some((f) => f in patch);
     const check = needsCheck ? await this.checkOrThrow(next, force) : null;

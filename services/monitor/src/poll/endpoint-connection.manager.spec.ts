@@ -15,6 +15,7 @@ const endpoint: EndpointView = {
   network: 'vpc-1',
   role: 'primary',
   credential: { kind: 'env', user: 'prm', passwordEnv: 'PW' },
+  logSource: { kind: 'none' },
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };

@@ -18,6 +18,7 @@ function endpoint(id: string, over: Partial<EndpointView> = {}): EndpointView {
     network: 'vpc-1',
     role: 'primary',
     credential: { kind: 'env', user: 'prm', passwordEnv: 'PW' },
+    logSource: { kind: 'none' },
     createdAt: iso(86_400_000),
     updatedAt: iso(86_400_000),
     ...over,
