@@ -34,6 +34,9 @@ export class AllInOneModule {
         MonitorServiceModule.forRoot({
           pollIntervalMs: s.monitor.PRM_POLL_INTERVAL_MS,
           concurrency: s.monitor.PRM_POLL_CONCURRENCY,
+          tableSizeRefreshMs: s.monitor.PRM_TABLE_SIZE_REFRESH_MS,
+          backfillStallMs: s.monitor.PRM_BACKFILL_STALL_MS,
+          metricsRetentionDays: s.monitor.PRM_METRICS_RETENTION_DAYS,
         }),
         ProvisionerServiceModule,
         MigratorServiceModule,

@@ -16,6 +16,9 @@ export class MonitorAppModule {
         MonitorServiceModule.forRoot({
           pollIntervalMs: env.PRM_POLL_INTERVAL_MS,
           concurrency: env.PRM_POLL_CONCURRENCY,
+          tableSizeRefreshMs: env.PRM_TABLE_SIZE_REFRESH_MS,
+          backfillStallMs: env.PRM_BACKFILL_STALL_MS,
+          metricsRetentionDays: env.PRM_METRICS_RETENTION_DAYS,
         }),
       ],
     };

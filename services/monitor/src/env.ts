@@ -17,6 +17,27 @@ export class MonitorEnv {
   @Max(256)
   PRM_POLL_CONCURRENCY = 32;
 
+  /** A copying table with no progress for this long is shown stalled, ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  PRM_BACKFILL_STALL_MS = 120_000;
+
+  /** Days of lag/backfill samples (and publisher WAL samples) kept. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  PRM_METRICS_RETENTION_DAYS = 7;
+
+  /** Minimum interval of the publisher table-size query per endpoint (also run when a copy starts), ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  PRM_TABLE_SIZE_REFRESH_MS = 60_000;
+
   /** HTTP port for `/health/*` when the monitor runs alone. */
   @Type(() => Number)
   @IsInt()

@@ -9,3 +9,6 @@ export * from './poll/poll.scheduler.js';
 export * from './topology/topology.builder.js';
 export * from './env.js';
 export * from './monitor-service.module.js';
+export * from './streams/lag.js';
+export * from './streams/stream-state.js';
+export * from './streams/stream-status.service.js';

@@ -11,6 +11,7 @@ import {
   MONITOR_SETTINGS,
   MONITOR_STORE,
   type MonitorEventBus,
+  type MonitorSettings,
 } from './monitor.ports.js';
 import { PersistenceMonitorStore } from './persistence-monitor.store.js';
 import { MonitorPollService } from './poll/monitor-poll.service.js';
@@ -37,7 +38,11 @@ function busEvents(bus: ClientProxy): MonitorEventBus {
  */
 @Module({})
 export class MonitorServiceModule {
-  static forRoot(settings: { pollIntervalMs: number; concurrency: number }): DynamicModule {
+  /**
+   * @param settings poll interval and concurrency, plus the stream settings (`tableSizeRefreshMs`,
+   *   `backfillStallMs`, `metricsRetentionDays`, ...; see {@link MonitorSettings}).
+   */
+  static forRoot(settings: MonitorSettings): DynamicModule {
     return {
       module: MonitorServiceModule,
       imports: [

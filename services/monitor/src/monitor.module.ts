@@ -9,6 +9,7 @@ import { EndpointPollerService } from './poll/endpoint-poller.service.js';
 import { MonitorPollService } from './poll/monitor-poll.service.js';
 import { PollProcessor } from './poll/poll.processor.js';
 import { PollScheduler } from './poll/poll.scheduler.js';
+import { StreamStatusService } from './streams/stream-status.service.js';
 
 /** What the host gives {@link MonitorModule.register}. */
 export interface MonitorModuleOptions {
@@ -25,7 +26,8 @@ export interface MonitorModuleOptions {
 
 /**
  * The monitor: BullMQ queue `monitor-poll` with its tick scheduler and worker, one persistent session per
- * endpoint, status snapshots and `status.updated` events.
+ * endpoint, status snapshots and `status.updated` events; stream statuses, WAL/metric samples and `stream.updated`
+ * events (`StreamStatusService`, which needs PersistenceModule's stream repositories loaded by the host).
  *
  * The host must also load `BullModule.forRoot` (connection + prefix; `MessagingModule.forRoot` does it).
  * Exports `MonitorPollService` (call `endpointChanged(id)` on `endpoint.changed`), `PollScheduler` and
@@ -47,14 +49,16 @@ export class MonitorModule {
         },
         {
           provide: EndpointPollerService,
-          useFactory: (connections: EndpointConnectionManager) => new EndpointPollerService(connections),
-          inject: [EndpointConnectionManager],
+          useFactory: (connections: EndpointConnectionManager, settings: MonitorSettings) =>
+            new EndpointPollerService(connections, undefined, settings.tableSizeRefreshMs),
+          inject: [EndpointConnectionManager, MONITOR_SETTINGS],
         },
+        StreamStatusService,
         MonitorPollService,
         PollScheduler,
         PollProcessor,
       ],
-      exports: [MonitorPollService, PollScheduler, EndpointConnectionManager],
+      exports: [MonitorPollService, PollScheduler, EndpointConnectionManager, StreamStatusService],
     };
   }
 }

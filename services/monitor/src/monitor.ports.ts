@@ -49,6 +49,38 @@ export interface MonitorSettings {
   concurrency: number;
   /** Connection timeouts and backoff overrides (see `ConnectionSettings`). */
   connection?: Partial<ConnectionSettings>;
+  /** Publisher table-size query at most this often per endpoint (or when a copy starts), ms. Default 60000. */
+  tableSizeRefreshMs?: number;
+  /** A copying table with no progress for this long is stalled, ms (`PRM_BACKFILL_STALL_MS`). Default 120000. */
+  backfillStallMs?: number;
+  /** EWMA weight of the newest copy-rate sample, 0..1. Default 0.3. */
+  backfillRateAlpha?: number;
+  /** Metric and WAL samples are kept this many days (`PRM_METRICS_RETENTION_DAYS`). Default 7. */
+  metricsRetentionDays?: number;
+  /** A counter rise or logged error keeps a stream `error` this long, ms. Default max(2 polls, 30 s). */
+  errorHoldMs?: number;
 }
 
 export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { pollIntervalMs: 15_000, concurrency: 32 };
+
+/** Stream monitoring settings with defaults applied (see {@link MonitorSettings}). */
+export interface StreamSettings {
+  pollIntervalMs: number;
+  tableSizeRefreshMs: number;
+  backfillStallMs: number;
+  backfillRateAlpha: number;
+  metricsRetentionDays: number;
+  errorHoldMs: number;
+}
+
+/** Applies the defaults to the optional stream settings. */
+export function resolveStreamSettings(s: MonitorSettings): StreamSettings {
+  return {
+    pollIntervalMs: s.pollIntervalMs,
+    tableSizeRefreshMs: s.tableSizeRefreshMs ?? 60_000,
+    backfillStallMs: s.backfillStallMs ?? 120_000,
+    backfillRateAlpha: s.backfillRateAlpha ?? 0.3,
+    metricsRetentionDays: s.metricsRetentionDays ?? 7,
+    errorHoldMs: s.errorHoldMs ?? Math.max(2 * s.pollIntervalMs, 30_000),
+  };
+}

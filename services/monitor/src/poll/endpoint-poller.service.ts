@@ -1,23 +1,53 @@
 import { performance } from 'node:perf_hooks';
 
-import { type EndpointStatus, type EndpointView } from '@prm/contracts';
-import { classifyPgError, runDiscovery } from '@prm/pg';
+import { type EndpointStatus, type EndpointView, type TableSizeInfo } from '@prm/contracts';
+import { classifyPgError, type DiscoveryResult, runDiscovery, runTableSizes } from '@prm/pg';
 
 import { type EndpointConnectionManager } from './endpoint-connection.manager.js';
 
+/** Default interval of the publisher's table-size query, ms (monitoring.md §1.2: every 60–300 s). */
+export const DEFAULT_TABLE_SIZE_REFRESH_MS = 60_000;
+
+/**
+ * Whether this poll should also run the table-size query: only on a publisher (it has publications, not a standby),
+ * and when the last run is older than `refreshMs`, never happened, a walsender COPY TO started since the previous
+ * poll (a new table sync), or the set of published tables changed.
+ */
+export function tableSizesDue(
+  result: DiscoveryResult,
+  previous: EndpointStatus | null,
+  now: Date,
+  refreshMs: number,
+): boolean {
+  if (result.inRecovery || result.publications.length === 0) return false;
+  const at = previous?.tableSizesAt ? Date.parse(previous.tableSizesAt) : NaN;
+  if (!previous?.tableSizes || !Number.isFinite(at) || now.getTime() - at >= refreshMs) return true;
+  const copying = (c: { command: string }[] | undefined) => (c ?? []).some((x) => x.command === 'COPY TO');
+  if (copying(result.copyProgress) && !copying(previous.copyProgress)) return true;
+  const key = (pairs: string[]) => [...pairs].sort().join('\n');
+  return (
+    key(result.publications.flatMap((p) => p.tables.map((t) => `${p.name}\t${t}`))) !==
+    key(previous.tableSizes.map((t) => `${t.publication}\t${t.table}`))
+  );
+}
+
 /**
  * Polls one endpoint: one discovery statement on its persistent session (see `runDiscovery` in @prm/pg) and
- * the status snapshot built from it. Never throws for an endpoint problem: an endpoint that cannot be reached
- * yields an `unreachable` status with the classified cause.
+ * the status snapshot built from it; on a publisher, at most every `tableSizeRefreshMs` (or when a copy starts)
+ * the table-size statement too (`runTableSizes`, the only extra round trip), cached in the snapshot between runs.
+ * Never throws for an endpoint problem: an endpoint that cannot be reached yields an `unreachable` status with
+ * the classified cause.
  */
 export class EndpointPollerService {
   /**
    * @param connections the monitor's sessions.
-   * @param clock prm's clock (checkedAt, lastSeenAt, lastError.at).
+   * @param clock prm's clock (checkedAt, lastSeenAt, lastError.at, tableSizesAt).
+   * @param tableSizeRefreshMs minimum interval of the table-size query per endpoint, ms.
    */
   constructor(
     private readonly connections: EndpointConnectionManager,
     private readonly clock: () => Date = () => new Date(),
+    private readonly tableSizeRefreshMs: number = DEFAULT_TABLE_SIZE_REFRESH_MS,
   ) {}
 
   /**
@@ -31,12 +61,16 @@ export class EndpointPollerService {
    * @param previous the endpoint's last status, null before its first poll.
    */
   async poll(endpoint: EndpointView, previous: EndpointStatus | null): Promise<EndpointStatus> {
-    const checkedAt = this.clock().toISOString();
+    const now = this.clock();
+    const checkedAt = now.toISOString();
     try {
-      const { result, rttMs } = await this.connections.run(endpoint, async (conn) => {
+      const { result, rttMs, sizes } = await this.connections.run(endpoint, async (conn) => {
         const started = performance.now();
         const r = await runDiscovery(conn, conn.serverVersionNum);
-        return { result: r, rttMs: Math.round((performance.now() - started) * 100) / 100 };
+        const rtt = Math.round((performance.now() - started) * 100) / 100;
+        let fresh: TableSizeInfo[] | null = null;
+        if (tableSizesDue(r, previous, now, this.tableSizeRefreshMs)) fresh = await runTableSizes(conn);
+        return { result: r, rttMs: rtt, sizes: fresh };
       });
       return {
         endpointId: endpoint.id,
@@ -54,6 +88,10 @@ export class EndpointPollerService {
         publications: result.publications,
         subscriptions: result.subscriptions,
         slots: result.slots,
+        copyProgress: result.copyProgress,
+        maxSyncWorkers: result.maxSyncWorkers,
+        tableSizes: sizes ?? (result.publications.length > 0 ? (previous?.tableSizes ?? null) : null),
+        tableSizesAt: sizes ? checkedAt : result.publications.length > 0 ? (previous?.tableSizesAt ?? null) : null,
       };
     } catch (err) {
       const cause = classifyPgError(err, { host: endpoint.host, port: endpoint.port, dbname: endpoint.dbname });
@@ -73,6 +111,10 @@ export class EndpointPollerService {
         publications: previous?.publications ?? [],
         subscriptions: previous?.subscriptions ?? [],
         slots: previous?.slots ?? [],
+        copyProgress: [],
+        maxSyncWorkers: previous?.maxSyncWorkers ?? null,
+        tableSizes: previous?.tableSizes ?? null,
+        tableSizesAt: previous?.tableSizesAt ?? null,
       };
     }
   }

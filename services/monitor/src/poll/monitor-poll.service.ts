@@ -13,6 +13,7 @@ import {
   type StatusUpdatedEvent,
 } from '../monitor.ports.js';
 import { EndpointConnectionManager } from './endpoint-connection.manager.js';
+import { StreamStatusService } from '../streams/stream-status.service.js';
 import { EndpointPollerService } from './endpoint-poller.service.js';
 
 /** Data of a `poll-endpoint` job. */
@@ -42,6 +43,7 @@ export class MonitorPollService implements OnApplicationShutdown {
     @Inject(EndpointConnectionManager) private readonly connections: EndpointConnectionManager,
     @Inject(EndpointPollerService) private readonly poller: EndpointPollerService,
     @InjectQueue(QueueName.MonitorPoll) private readonly queue: Queue,
+    @Inject(StreamStatusService) private readonly streams: StreamStatusService,
   ) {}
 
   /**
@@ -71,7 +73,8 @@ export class MonitorPollService implements OnApplicationShutdown {
   }
 
   /**
-   * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}).
+   * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}), then
+   * re-derives the streams touching it (`StreamStatusService.afterPoll`, which emits `stream.updated`).
    * An endpoint deleted meanwhile has its session closed and nothing stored.
    * @returns the stored status, or null when the endpoint no longer exists.
    * @throws only for failures of prm's own store or event bus (the job then fails and is kept for inspection).
@@ -90,6 +93,7 @@ export class MonitorPollService implements OnApplicationShutdown {
     await this.store.saveStatus(status);
     const event: StatusUpdatedEvent = { endpointIds: [endpointId], at: status.checkedAt };
     await this.events.emit(EventPattern.StatusUpdated, event);
+    await this.streams.afterPoll(endpoint, status);
     return status;
   }
 

@@ -48,11 +48,11 @@ interface Link {
  *    logical slot named like the subscription's slot (slot names default to the subscription name).
  * Returns null when nothing or more than one endpoint matches.
  */
-function findPublisher(
+export function findPublisher(
   sub: SubscriptionInfo,
   subscriber: EndpointView,
   endpoints: EndpointView[],
-  statuses: Map<string, EndpointStatus>,
+  statuses: ReadonlyMap<string, EndpointStatus>,
 ): EndpointView | null {
   if (sub.publisherHost !== null) {
     const host = normalizeHost(sub.publisherHost);
