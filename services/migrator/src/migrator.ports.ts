@@ -1,0 +1,21 @@
+/** Injection token of {@link MigratorSettings}. */
+export const MIGRATOR_SETTINGS = Symbol('MIGRATOR_SETTINGS');
+
+/** Runtime settings of the migrator; durations in ms. */
+export interface MigratorSettings {
+  /**
+   * BullMQ lock of a running migration job. A migrator that dies holding it (SIGKILL, lost host) has its run
+   * picked up again by any migrator once the lock expires (stalled-job check every half of it). Default 30000.
+   */
+  jobLockMs: number;
+  /** Client-side deadline for TCP + TLS + login to a target. Default 10000. */
+  connectTimeoutMs: number;
+  /** How long the stream check after each target waits for an apply worker between restarts. Default 3000. */
+  streamCheckWaitMs: number;
+}
+
+export const DEFAULT_MIGRATOR_SETTINGS: MigratorSettings = {
+  jobLockMs: 30_000,
+  connectTimeoutMs: 10_000,
+  streamCheckWaitMs: 3000,
+};
