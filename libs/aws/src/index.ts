@@ -3,3 +3,4 @@ export * from './credential-resolver.js';
 export * from './rds-iam.source.js';
 export * from './secrets-manager.source.js';
 export * from './credentials.module.js';
+export * from './logs/index.js';

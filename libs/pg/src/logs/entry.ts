@@ -78,3 +78,23 @@ export function parseLogTimestamp(text: string): string | null {
 export function nonEmpty(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
+
+/** What one {@link LogReader.read} returns. */
+export interface LogReadResult<C> {
+  /** Complete entries read since `cursor`, in log order. */
+  entries: ServerLogEntry[];
+  /** Where the next read starts (store it; JSON-serializable). */
+  cursor: C;
+  /** Bytes read from the source in this call. */
+  bytesRead: number;
+  /** True when more data was already available than this call read (call again soon). */
+  more: boolean;
+}
+
+/**
+ * Reads a server log incrementally. `cursor` is what the previous call returned (null the first time); a reader
+ * never returns an entry twice for a cursor it returned, and bounds the bytes it reads per call.
+ */
+export interface LogReader<C = unknown> {
+  read(cursor: C | null): Promise<LogReadResult<C>>;
+}
