@@ -9,3 +9,5 @@ export * from './stream.js';
 export * from './topology.js';
 export * from './migration.js';
 export * from './dto/migration.dto.js';
+export * from './provisioning.js';
+export * from './dto/provisioning.dto.js';

@@ -17,6 +17,8 @@ export enum JobName {
   PollEndpoint = 'poll-endpoint',
   /** Queue `migrations`: run one migration (payload `MigrationJobData`). */
   RunMigration = 'run-migration',
+  /** Queue `provisioning`: execute, continue or undo one provisioning run (payload `ProvisioningJobData`). */
+  ProvisioningRun = 'provisioning-run',
 }
 
 /** Request/reply patterns answered by the config service. */

@@ -9,6 +9,7 @@ import {
   REPLICATION_ERROR_MIGRATIONS,
 } from './replication-errors/replication-errors.schema.js';
 import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js';
+import { PROVISIONING_ENTITIES, PROVISIONING_MIGRATIONS } from './provisioning/provisioning.schema.js';
 
 /** Every entity of prm's metadata store. */
 export const ENTITIES = [
@@ -17,6 +18,7 @@ export const ENTITIES = [
   ...STREAM_ENTITIES,
   ...REPLICATION_ERROR_ENTITIES,
   ...MIGRATION_RUN_ENTITIES,
+  ...PROVISIONING_ENTITIES,
 ];
 /** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -24,6 +26,7 @@ export const MIGRATIONS = [
   ...STREAM_MIGRATIONS,
   ...REPLICATION_ERROR_MIGRATIONS,
   ...MIGRATION_RUN_MIGRATIONS,
+  ...PROVISIONING_MIGRATIONS,
 ];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */

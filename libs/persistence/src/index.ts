@@ -7,3 +7,4 @@ export * from './repositories/endpoint.repository.js';
 export * from './streams/index.js';
 export * from './migrations-runs/migration-run.repository.js';
 export * from './replication-errors/index.js';
+export * from './provisioning/index.js';

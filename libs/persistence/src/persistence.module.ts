@@ -6,6 +6,7 @@ import { EndpointStatusRepository } from './repositories/endpoint-status.reposit
 import { EndpointRepository } from './repositories/endpoint.repository.js';
 import { REPLICATION_ERROR_REPOSITORIES } from './replication-errors/replication-errors.schema.js';
 import { STREAM_REPOSITORIES } from './streams/streams.schema.js';
+import { PROVISIONING_REPOSITORIES } from './provisioning/provisioning.schema.js';
 
 const REPOSITORIES = [
   EndpointRepository,
@@ -13,6 +14,7 @@ const REPOSITORIES = [
   ...STREAM_REPOSITORIES,
   ...REPLICATION_ERROR_REPOSITORIES,
   ...MIGRATION_RUN_REPOSITORIES,
+  ...PROVISIONING_REPOSITORIES,
 ];
 
 export interface PersistenceOptions {

@@ -7,3 +7,5 @@ export * from './quote.js';
 export * from './catalog/index.js';
 export * from './migrations/index.js';
 export * from './logs/index.js';
+export * from './ddl/index.js';
+export * from './preflight/index.js';

@@ -1,0 +1,3 @@
+export * from './checks.js';
+export * from './facts.js';
+export * from './preflight.js';
