@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { ConfigClient } from './endpoints/config.client.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
+import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
 import { LiveEventsController } from './live/live-events.controller.js';
 import { LiveGateway } from './live/live.gateway.js';
 import { TopologyController, TopologyService } from './topology/topology.controller.js';
@@ -21,6 +22,7 @@ export class GatewayModule {
           rootPath: resolve(options.consoleDir),
           exclude: ['/api/{*path}', '/health/{*path}', '/ws', '/metrics'],
         }),
+        GatewayMigrationsModule,
       ],
       controllers: [EndpointsController, TopologyController, LiveEventsController],
       providers: [ConfigClient, TopologyService, LiveGateway],

@@ -14,6 +14,11 @@ export class LiveEventsController {
     this.live.statusUpdated(ids.filter((id): id is string => typeof id === 'string'));
   }
 
+  @OnEvent(EventPattern.MigrationProgress)
+  migrationProgress(@Payload() message: LiveMessage): void {
+    if (message?.type === 'migration.progress') this.live.broadcast(message);
+  }
+
   @OnEvent(EventPattern.EndpointChanged)
   endpointChanged(@Payload() message: LiveMessage): void {
     if (message?.type === 'endpoint.changed') this.live.broadcast(message);

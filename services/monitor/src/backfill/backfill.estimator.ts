@@ -44,6 +44,8 @@ interface TableTrack {
   counter: number | null;
   state: TableSyncState;
   retries: number;
+  /** Sync errors already counted as retries of this table whose restart has not shown yet. */
+  pending: number;
   /** Epoch ms of the last poll at which this table progressed or changed state. */
   progressAt: number;
 }
@@ -109,7 +111,13 @@ function isTableTrack(v: unknown): v is TableTrack {
   if (typeof v !== 'object' || v === null) return false;
   const t = v as Record<string, unknown>;
   return (
-    isNum(t.maxF) && isNum(t.f) && isNumOrNull(t.counter) && isState(t.state) && isNum(t.retries) && isNum(t.progressAt)
+    isNum(t.maxF) &&
+    isNum(t.f) &&
+    isNumOrNull(t.counter) &&
+    isState(t.state) &&
+    isNum(t.retries) &&
+    isNum(t.pending) &&
+    isNum(t.progressAt)
   );
 }
 
@@ -301,16 +309,22 @@ export const estimateBackfill: EstimateBackfill = (
     for (const t of obs) {
       if (!firstSight && t.state === 'r') continue;
       const f = tableProgress(t) ?? 0;
-      tr.tables[t.table] = { maxF: f, f, counter: copyCounter(t), state: t.state, retries: 0, progressAt: now };
+      tr.tables[t.table] = {
+        maxF: f,
+        f,
+        counter: copyCounter(t),
+        state: t.state,
+        retries: 0,
+        pending: 0,
+        progressAt: now,
+      };
     }
   }
 
   const { unit, w } = weights(obs);
-  if (unit !== tr.unit) {
-    // Sizes appeared or vanished: rates in the old unit mean nothing now.
-    tr.unit = unit;
-    Object.assign(tr, { rate: null, workerRate: null, refAt: now, refWork: tr.work, busyMs: 0 });
-  }
+  // Sizes appeared or vanished: rates in the old unit mean nothing now.
+  const unitChanged = unit !== tr.unit;
+  tr.unit = unit;
 
   // Tables that left the subscription leave the backfill; new non-ready tables join it.
   const seen = new Set(obs.map((t) => t.table));
@@ -328,7 +342,7 @@ export const estimateBackfill: EstimateBackfill = (
     if (!track) {
       if (t.state === 'r') continue;
       const f0 = tableProgress(t) ?? 0;
-      track = { maxF: f0, f: f0, counter: copyCounter(t), state: t.state, retries: 0, progressAt: now };
+      track = { maxF: f0, f: f0, counter: copyCounter(t), state: t.state, retries: 0, pending: 0, progressAt: now };
       tr.tables[t.table] = track;
       stateChanged = true;
       continue;
@@ -340,9 +354,13 @@ export const estimateBackfill: EstimateBackfill = (
     // No progress row in `d` (worker between attempts, or not visible): assume unchanged until one shows.
     const f = restarted ? (tableProgress(t) ?? 0) : (tableProgress(t) ?? (t.state === 'd' ? track.f : 0));
     if (restarted) {
-      track.retries += 1;
-      restarts += 1;
       restartedNow.add(t.table);
+      if (track.pending > 0) {
+        track.pending -= 1; // its sync error was counted when the counter rose
+      } else {
+        track.retries += 1;
+        restarts += 1;
+      }
     }
     if (f > track.f) {
       gained += weight * (f - track.f);
@@ -364,6 +382,7 @@ export const estimateBackfill: EstimateBackfill = (
       const copying = obs.filter((t) => t.state === 'd' && tr.tables[t.table] && !restartedNow.has(t.table));
       if (copying.length === 1 && !progressedNow.has(copying[0].table)) {
         tr.tables[copying[0].table].retries += unexplained;
+        tr.tables[copying[0].table].pending += unexplained;
       } else {
         tr.unattributedRetries += unexplained;
       }
@@ -374,12 +393,13 @@ export const estimateBackfill: EstimateBackfill = (
   const scope = obs.filter((t) => tr.tables[t.table]);
   const copyingNow = scope.filter((t) => t.state === 'd').length;
   tr.work += gained;
-  tr.busyMs += (dt * (copyingBefore + copyingNow)) / 2;
+  // Worker time: the tables that progressed (a stuck one does not slow the others' rate), else those copying.
+  tr.busyMs += dt * (gained > 0 ? progressedNow.size : Math.max(1, (copyingBefore + copyingNow) / 2));
   if (gained > 0 || stateChanged) tr.progressAt = now;
 
   const stalledFor = tr.progressAt !== null ? now - tr.progressAt : 0;
   const stalled = copyingNow > 0 && stalledFor >= options.stallAfterMs;
-  if (stalled) {
+  if (stalled || unitChanged) {
     Object.assign(tr, { rate: null, workerRate: null, refAt: now, refWork: tr.work, busyMs: 0 });
   } else if (tr.refAt !== null && tr.work > tr.refWork && now > tr.refAt) {
     const sample = (tr.work - tr.refWork) / ((now - tr.refAt) / 1000);
