@@ -463,10 +463,11 @@ describe('estimateBackfill', () => {
             errors += err;
             const e = estimateBackfill(
               tracking,
-              obs(t, [
-                tbl('a', a.state, { rowsCopied: a.rows }),
-                tbl('b', b.state, { rowsCopied: b.rows, sizeBytes: 5000 }),
-              ]),
+              obs(
+                t,
+                [tbl('a', a.state, { rowsCopied: a.rows }), tbl('b', b.state, { rowsCopied: b.rows, sizeBytes: 5000 })],
+                { syncErrorCount: errors },
+              ),
               OPTS,
             );
             tracking = JSON.parse(JSON.stringify(e.tracking)) as BackfillTracking;
