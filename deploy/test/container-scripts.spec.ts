@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The image's entrypoint and health check, run for real: the entrypoint against a fake app dir whose main.js
+// prints what it received, the health check against a local HTTP server.
+const script = (name: string): string => fileURLToPath(new URL(`../docker/${name}`, import.meta.url));
+
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 10_000 },
+      (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
+    );
+  });
+}
+
+describe('deploy/docker/entrypoint.sh', () => {
+  let appDir: string;
+  beforeAll(() => {
+    appDir = mkdtempSync(join(tmpdir(), 'prm-entry-'));
+    for (const svc of ['gateway', 'monitor', 'all-in-one']) {
+      mkdirSync(join(appDir, 'dist/services', svc, 'src'), { recursive: true });
+      writeFileSync(
+        join(appDir, 'dist/services', svc, 'src/main.js'),
+        `console.log(JSON.stringify({ svc: '${svc}', argv: process.argv.slice(2), db: process.env.PRM_DATABASE_URL,` +
+          ` redis: process.env.REDIS_URL, leaked: Object.keys(process.env).filter((k) => /PASSWORD|TOKEN/.test(k)) }));`,
+      );
+    }
+  });
+  afterAll(() => rmSync(appDir, { recursive: true, force: true }));
+
+  it('execs the main of the service named by PRM_SERVICE with the arguments', async () => {
+    const r = await run('sh', [script('entrypoint.sh'), '--flag'], { PRM_APP_DIR: appDir, PRM_SERVICE: 'monitor' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ svc: 'monitor', argv: ['--flag'], leaked: [] });
+  });
+
+  it('refuses an unknown or missing PRM_SERVICE with exit 64 and the allowed names', async () => {
+    for (const env of [{ PRM_SERVICE: 'worker' }, {}]) {
+      const r = await run('sh', [script('entrypoint.sh')], { PRM_APP_DIR: appDir, ...env });
+      expect(r.code).toBe(64);
+      expect(r.err).toContain('PRM_SERVICE must be one of gateway, config, monitor');
+    }
+  });
+
+  it('puts PRM_DATABASE_PASSWORD and PRM_REDIS_AUTH_TOKEN into the URLs and drops them from the environment', async () => {
+    const r = await run('sh', [script('entrypoint.sh')], {
+      PRM_APP_DIR: appDir,
+      PRM_SERVICE: 'gateway',
+      PRM_DATABASE_URL: 'postgres://prm@db.internal:5432/prm?sslmode=no-verify',
+      PRM_DATABASE_PASSWORD: 'Abc123xyz',
+      REDIS_URL: 'rediss://redis.internal:6379',
+      PRM_REDIS_AUTH_TOKEN: 'tok-EN_9',
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      svc: 'gateway',
+      argv: [],
+      db: 'postgres://prm:Abc123xyz@db.internal:5432/prm?sslmode=no-verify',
+      redis: 'rediss://:tok-EN_9@redis.internal:6379',
+      leaked: [],
+    });
+  });
+
+  it('refuses a password that would need URL escaping, or a URL that already has one, without printing it', async () => {
+    const base = { PRM_APP_DIR: appDir, PRM_SERVICE: 'all-in-one' };
+    const odd = await run('sh', [script('entrypoint.sh')], {
+      ...base,
+      PRM_DATABASE_URL: 'postgres://prm@db:5432/prm',
+      PRM_DATABASE_PASSWORD: 'se/cr@t',
+    });
+    expect(odd.code).toBe(64);
+    expect(odd.err).toContain('PRM_DATABASE_PASSWORD may hold only');
+    expect(odd.err).not.toContain('se/cr@t');
+    const twice = await run('sh', [script('entrypoint.sh')], {
+      ...base,
+      REDIS_URL: 'redis://:old@redis:6379',
+      PRM_REDIS_AUTH_TOKEN: 'new',
+    });
+    expect(twice.code).toBe(64);
+    expect(twice.err).toContain('already carries a password');
+  });
+});
+
+describe('deploy/docker/healthcheck.mjs', () => {
+  let server: Server;
+  let port: number;
+  const answers: Record<string, number> = { '/health/live': 200, '/health/ready': 503 };
+  beforeAll(async () => {
+    server = createServer((req, res) => res.writeHead(answers[req.url ?? ''] ?? 404).end('{}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('exits 0 when /health/live answers 200 on PRM_PORT', async () => {
+    expect((await run(process.execPath, [script('healthcheck.mjs')], { PRM_PORT: String(port) })).code).toBe(0);
+  });
+
+  it('exits 1 on a non-2xx answer, naming the status', async () => {
+    const r = await run(process.execPath, [script('healthcheck.mjs'), 'ready'], { PRM_PORT: String(port) });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/health/ready answered 503');
+  });
+
+  it('exits 1 when nothing listens, and 2 on an unknown probe', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const freePort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    expect((await run(process.execPath, [script('healthcheck.mjs')], { PRM_PORT: String(freePort) })).code).toBe(1);
+    expect((await run(process.execPath, [script('healthcheck.mjs'), 'deep'], { PRM_PORT: String(port) })).code).toBe(2);
+  });
+});
