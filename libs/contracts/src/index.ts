@@ -1,5 +1,6 @@
 export * from './api.js';
 export * from './dto/endpoint.dto.js';
+export * from './dto/thresholds.dto.js';
 export * from './dto/validate.js';
 export * from './endpoint.js';
 export * from './errors.js';

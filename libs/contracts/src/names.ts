@@ -28,6 +28,12 @@ export enum ConfigPattern {
   CreateEndpoint = 'config.endpoints.create',
   UpdateEndpoint = 'config.endpoints.update',
   DeleteEndpoint = 'config.endpoints.delete',
+  /** Lag thresholds (bytes, seconds): global defaults and per-stream overrides. */
+  GetGlobalThresholds = 'config.thresholds.get-global',
+  PutGlobalThresholds = 'config.thresholds.put-global',
+  GetStreamThresholds = 'config.thresholds.get-stream',
+  PutStreamThresholds = 'config.thresholds.put-stream',
+  DeleteStreamThresholds = 'config.thresholds.delete-stream',
 }
 
 /** Events (fire and forget) published over Redis. */

@@ -6,6 +6,9 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
 import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
 import { LiveEventsController } from './live/live-events.controller.js';
 import { LiveGateway } from './live/live.gateway.js';
+import { StreamsController } from './streams/streams.controller.js';
+import { StreamsService } from './streams/streams.service.js';
+import { ThresholdsController } from './thresholds/thresholds.controller.js';
 import { TopologyController, TopologyService } from './topology/topology.controller.js';
 
 /**
@@ -24,8 +27,14 @@ export class GatewayModule {
         }),
         GatewayMigrationsModule,
       ],
-      controllers: [EndpointsController, TopologyController, LiveEventsController],
-      providers: [ConfigClient, TopologyService, LiveGateway],
+      controllers: [
+        EndpointsController,
+        TopologyController,
+        StreamsController,
+        ThresholdsController,
+        LiveEventsController,
+      ],
+      providers: [ConfigClient, TopologyService, StreamsService, LiveGateway],
     };
   }
 }

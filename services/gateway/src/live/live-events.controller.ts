@@ -14,6 +14,12 @@ export class LiveEventsController {
     this.live.statusUpdated(ids.filter((id): id is string => typeof id === 'string'));
   }
 
+  @OnEvent(EventPattern.StreamUpdated)
+  streamUpdated(@Payload() p: { streamIds?: unknown }): void {
+    const ids = Array.isArray(p?.streamIds) ? p.streamIds : [];
+    this.live.streamUpdated(ids.filter((id): id is string => typeof id === 'string'));
+  }
+
   @OnEvent(EventPattern.MigrationProgress)
   migrationProgress(@Payload() message: LiveMessage): void {
     if (message?.type === 'migration.progress') this.live.broadcast(message);

@@ -3,18 +3,21 @@ import { type OnGatewayConnection, WebSocketGateway, WebSocketServer } from '@ne
 import type { LiveMessage } from '@prm/contracts';
 import type { Server, WebSocket } from 'ws';
 
-/** Coalescing window for `status.updated`: one poll tick updates every endpoint within a few ms. */
+/** Coalescing window for `status.updated` and `stream.updated`: one poll tick updates everything within a few ms. */
 const STATUS_DEBOUNCE_MS = 250;
 
 /**
- * Live push to consoles at `/ws` (JSON text frames, see `LiveMessage`). Status updates from many endpoints are
- * merged into one message per {@link STATUS_DEBOUNCE_MS}; consoles refetch what they show.
+ * Live push to consoles at `/ws` (JSON text frames, see `LiveMessage`). Status updates from many endpoints (and
+ * stream updates from many streams) are merged into one message per {@link STATUS_DEBOUNCE_MS}; consoles refetch
+ * what they show.
  */
 @WebSocketGateway({ path: '/ws' })
 export class LiveGateway implements OnGatewayConnection, OnModuleDestroy {
   private readonly logger = new Logger(LiveGateway.name);
   private pendingStatus = new Set<string>();
+  private pendingStreams = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private streamTimer: NodeJS.Timeout | null = null;
 
   @WebSocketServer()
   server: Server;
@@ -29,6 +32,13 @@ export class LiveGateway implements OnGatewayConnection, OnModuleDestroy {
     this.timer ??= setTimeout(() => this.flushStatus(), STATUS_DEBOUNCE_MS);
   }
 
+  /** Queues stream ids whose status (or thresholds) changed; flushed after the debounce window. */
+  streamUpdated(streamIds: string[]): void {
+    if (streamIds.length === 0) return;
+    for (const id of streamIds) this.pendingStreams.add(id);
+    this.streamTimer ??= setTimeout(() => this.flushStreams(), STATUS_DEBOUNCE_MS);
+  }
+
   broadcast(message: LiveMessage): void {
     if (!this.server) return;
     for (const client of this.server.clients) this.sendTo(client, message);
@@ -36,6 +46,14 @@ export class LiveGateway implements OnGatewayConnection, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.streamTimer) clearTimeout(this.streamTimer);
+  }
+
+  private flushStreams(): void {
+    this.streamTimer = null;
+    const streamIds = [...this.pendingStreams];
+    this.pendingStreams = new Set();
+    this.broadcast({ type: 'stream.updated', streamIds, at: new Date().toISOString() });
   }
 
   private flushStatus(): void {
