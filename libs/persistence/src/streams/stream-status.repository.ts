@@ -64,21 +64,4 @@ export class StreamStatusRepository {
       : this.dataSource.query('SELECT stream_id, detail, tracking, updated_at FROM stream_status'))) as Row[];
     return rows.map(toRecord);
   }
-
-  /**
-   * Time of the newest replication error attached to each stream (table `replication_error`, columns `stream_id`
-   * and `at`, written by the log reader). Streams without one are absent. Empty when that table does not exist.
-   */
-  async latestErrorAt(streamIds: string[]): Promise<Map<string, string>> {
-    if (streamIds.length === 0) return new Map();
-    const [{ present }] = (await this.dataSource.query(
-      `SELECT to_regclass('replication_error') IS NOT NULL AS present`,
-    )) as { present: boolean }[];
-    if (!present) return new Map();
-    const rows = (await this.dataSource.query(
-      `SELECT stream_id, max("at") AS at FROM replication_error WHERE stream_id = ANY($1::uuid[]) GROUP BY stream_id`,
-      [streamIds],
-    )) as { stream_id: string; at: Date }[];
-    return new Map(rows.map((r) => [r.stream_id, new Date(r.at).toISOString()]));
-  }
 }

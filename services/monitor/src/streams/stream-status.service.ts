@@ -12,6 +12,7 @@ import {
   EndpointStatusRepository,
   type EffectiveThresholds,
   MetricSampleRepository,
+  ReplicationErrorRepository,
   type StoredStreamDetail,
   StreamRepository,
   type StreamRecord,
@@ -366,6 +367,7 @@ export class StreamStatusService {
     @Inject(MetricSampleRepository) private readonly metrics: MetricSampleRepository,
     @Inject(ThresholdRepository) private readonly thresholds: ThresholdRepository,
     @Inject(EndpointStatusRepository) private readonly endpointStatuses: EndpointStatusRepository,
+    @Inject(ReplicationErrorRepository) private readonly replicationErrors: ReplicationErrorRepository,
   ) {
     this.settings = resolveStreamSettings(settings);
   }
@@ -404,7 +406,7 @@ export class StreamStatusService {
     const [previous, effective, logErrors] = await Promise.all([
       this.statuses.list(ids),
       this.thresholds.effectiveMany(ids),
-      this.statuses.latestErrorAt(ids),
+      this.replicationErrors.latestAtByStream(ids),
     ]);
     const prevById = new Map(previous.map((p) => [p.streamId, p]));
 
