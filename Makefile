@@ -7,7 +7,7 @@ E2E_CONFIGS := $(wildcard e2e/jest.e2e.config.cjs e2e/jest.e2e.config.ts e2e/jes
 # make dev: the API on 3000 (what frontend/proxy.conf.json forwards to), the console on ng serve's 4200
 DEV_API_PORT ?= 3000
 
-.PHONY: help setup build build-server demo dev test check clean
+.PHONY: help setup build build-server demo dev test check clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -51,6 +51,9 @@ test: setup build ## unit + integration tests with coverage, then browser tests
 	npm run test:cov
 	@if [ -n "$(E2E_CONFIGS)" ]; then npm run test:e2e; \
 	else echo "test: no e2e/jest.e2e.config.* yet, skipping browser tests"; fi
+
+bench: build-server ## benchmarks on real clusters: print tables, write docs/benchmarks.md
+	node dist/bench/backfill-eta.js
 
 check: ## lint, formatting, type check, then make test
 	npm run lint
