@@ -59,7 +59,13 @@ describe('metadata store (real PostgreSQL)', () => {
     expect(await runMigrations(ds)).toEqual([]); // already applied by openMetadataStore
     await ensureDatabase(db.url); // exists: no-op
     const rows = await ds.query('SELECT name FROM migrations ORDER BY id');
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['InitialSchema1764400000000']);
+    // every area's migration, once each, in timestamp order (the initial schema first)
+    const names = rows.map((r: { name: string }) => r.name);
+    expect(names[0]).toBe('InitialSchema1764400000000');
+    expect(names).toContain('Streams1764500000000');
+    expect(new Set(names).size).toBe(names.length);
+    const stamps = names.map((n: string) => Number(/(\d{13})$/.exec(n)?.[1]));
+    expect(stamps).toEqual([...stamps].sort((x, y) => x - y));
   });
 
   it('stores endpoints with a unique name and maps them to the API shape', async () => {
