@@ -66,3 +66,21 @@ clean: ## stop leftover test/demo clusters; remove dist, coverage, .tmp, .demo, 
 	  [ -f "$$pidfile" ] && kill -QUIT "$$(head -1 "$$pidfile")" 2>/dev/null || true; \
 	done
 	rm -rf dist coverage .tmp .demo .angular frontend/.angular
+
+.PHONY: docker synth
+
+PRM_IMAGE ?= prm:local
+docker: ## build the prm image (deploy/Dockerfile) and the dev image, where a Docker engine answers
+	@if ! command -v docker >/dev/null 2>&1; then \
+	  echo "docker: no docker client here; skipping the image build (CI checks the Dockerfiles with deploy/test/dockerfile.spec.ts)"; \
+	elif ! docker info >/dev/null 2>&1; then \
+	  echo "docker: no Docker engine answers ('docker info' failed); skipping the image build (CI checks the Dockerfiles with deploy/test/dockerfile.spec.ts)"; \
+	else \
+	  docker build -f deploy/Dockerfile -t $(PRM_IMAGE) . && \
+	  docker build -f deploy/Dockerfile.dev -t prm-dev:local .; \
+	fi
+
+synth: ## CloudFormation template of the CDK app (deploy/cdk) into dist/cdk.out, offline; PRM_CDK_CONFIG=file.json
+	cd deploy/cdk && CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet --no-notices --no-version-reporting \
+	  -c prmConfig=$(or $(PRM_CDK_CONFIG),config/example.json)
+	@echo "synth: template in dist/cdk.out/"

@@ -18,6 +18,8 @@ export interface ExistingVpcConfig {
   availabilityZones: string[];
   /** Private subnets with a route to AWS endpoints (NAT or VPC endpoints), one per availability zone, same order. */
   privateSubnetIds: string[];
+  /** Route tables of those subnets, same order (optional; only silences CDK's warning when absent). */
+  privateSubnetRouteTableIds?: string[];
 }
 
 /** A new VPC created by the stack (private subnets with NAT). */
@@ -184,6 +186,20 @@ export function parsePrmConfig(raw: unknown): PrmConfig {
         return typeof x === 'string' ? x : undefined;
       }),
     };
+    if (v.privateSubnetRouteTableIds !== undefined) {
+      vpc.privateSubnetRouteTableIds = list(
+        v,
+        'privateSubnetRouteTableIds',
+        'vpc.privateSubnetRouteTableIds',
+        (x, p) => {
+          if (typeof x !== 'string' || !/^rtb-[0-9a-f]{8,17}$/.test(x)) bad(p, 'must be a route table id');
+          return typeof x === 'string' ? x : undefined;
+        },
+      );
+      if (vpc.privateSubnetRouteTableIds.length !== vpc.privateSubnetIds.length) {
+        bad('vpc.privateSubnetRouteTableIds', 'needs one route table per private subnet, in the same order');
+      }
+    }
     if (!isIpv4Cidr(v.vpcCidrBlock)) bad('vpc.vpcCidrBlock', 'must be an IPv4 CIDR such as 10.0.0.0/16');
     else vpc.vpcCidrBlock = v.vpcCidrBlock;
     if (vpc.availabilityZones.length < 2) bad('vpc.availabilityZones', 'needs at least 2 (RDS and Redis span two)');

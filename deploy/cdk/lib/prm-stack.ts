@@ -363,6 +363,9 @@ export class PrmStack extends Stack {
         vpcCidrBlock: config.vpc.vpcCidrBlock,
         availabilityZones: config.vpc.availabilityZones,
         privateSubnetIds: config.vpc.privateSubnetIds,
+        ...(config.vpc.privateSubnetRouteTableIds
+          ? { privateSubnetRouteTableIds: config.vpc.privateSubnetRouteTableIds }
+          : {}),
       });
     }
     /* istanbul ignore next -- parsePrmConfig fills newVpc whenever vpc is absent */

@@ -1,0 +1,111 @@
+import { isIpv4Cidr, parsePrmConfig, PrmConfigError } from '../cdk/lib/config.js';
+import { exampleConfig } from './cdk-helpers.js';
+
+function problems(raw: unknown): string[] {
+  try {
+    parsePrmConfig(raw);
+  } catch (err) {
+    if (err instanceof PrmConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('parsePrmConfig', () => {
+  it('accepts the example and fills defaults', () => {
+    const config = parsePrmConfig(exampleConfig());
+    expect(config).toMatchObject({
+      stackName: 'Prm',
+      secretTagAccess: false,
+      redisPrefix: 'prm',
+      logRetentionDays: 30,
+      oidc: { scope: 'openid email profile', sessionTimeoutSeconds: 3600 },
+      metadataDb: { instanceClass: 't4g.small', multiAz: true, deletionProtection: true },
+      redis: { nodeType: 'cache.t4g.small', replicas: 1 },
+      gatewayEcsExec: true,
+    });
+    expect(config.databaseTargets[1]).toEqual({
+      cidr: '10.40.8.0/22',
+      ports: [5432, 5433],
+      description: 'analytics subnets',
+    });
+  });
+
+  it('creates a VPC with defaults when none is given', () => {
+    const raw = exampleConfig();
+    delete raw.vpc;
+    expect(parsePrmConfig(raw).newVpc).toEqual({ cidr: '10.80.0.0/16', maxAzs: 2, natGateways: 1 });
+  });
+
+  it('names every bad field with its path', () => {
+    const raw = exampleConfig();
+    raw.newVpc = {};
+    raw.databaseTargets = [
+      { cidr: '0.0.0.0/0', ports: [5432, 70000] },
+      { cidr: '10.0.0.0/33', ports: [] },
+    ];
+    raw.secretArns = ['arn:aws:secretsmanager:eu-west-1:111111111111:secret:*', 'not-an-arn'];
+    raw.rdsIamUsers = [{ dbiResourceId: 'prod-db', user: 'prm' }];
+    raw.logInstanceArns = ['arn:aws:rds:eu-west-1:111111111111:cluster:orders'];
+    raw.oidc = { issuer: 'http://login.example.com' };
+    raw.logRetentionDays = 31;
+    raw.monitor = { minTasks: 4, maxTasks: 2 };
+    raw.secretKmsKeyArns = 'arn:aws:kms:eu-west-1:111111111111:key/abc';
+    expect(problems(raw)).toEqual(
+      expect.arrayContaining([
+        'vpc: give either vpc (existing) or newVpc, not both',
+        'databaseTargets[0].ports[1]: must be a TCP port 1-65535',
+        'databaseTargets[0].cidr: must not be 0.0.0.0/0 (egress only to database networks)',
+        'databaseTargets[1].ports: needs at least one port',
+        'databaseTargets[1].cidr: must be an IPv4 CIDR such as 10.0.0.0/16',
+        'secretArns[0]: must name a secret, not every secret',
+        'secretArns[1]: must be a Secrets Manager secret ARN',
+        'rdsIamUsers[0].dbiResourceId: must match ^(db|cluster)-[A-Z0-9]+$',
+        'logInstanceArns[0]: must be an RDS DB instance ARN',
+        'oidc.issuer: must match ^https:\\/\\/\\S+$',
+        'oidc.clientId: must be a non-empty string',
+        expect.stringMatching(/^logRetentionDays: must be one of 1, 3, 5, 7, 14, 30/),
+        'monitor.maxTasks: must be ≥ monitor.minTasks',
+        'secretKmsKeyArns: must be an array',
+      ]),
+    );
+  });
+
+  it('needs database targets and some secret access', () => {
+    const raw = exampleConfig();
+    raw.databaseTargets = [];
+    raw.secretArns = [];
+    expect(problems(raw)).toEqual([
+      'databaseTargets: needs at least one database CIDR with its ports',
+      'secretArns: give secret ARNs or set secretTagAccess (tag prm-access=true)',
+    ]);
+  });
+
+  it('checks an existing VPC description (two zones, one subnet and route table each)', () => {
+    const raw = exampleConfig();
+    raw.vpc = {
+      vpcId: 'vpc-123',
+      vpcCidrBlock: '10.0.0.0',
+      availabilityZones: ['eu-west-1a'],
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+      privateSubnetRouteTableIds: ['rtb-0a1b2c3d4e5f60001'],
+    };
+    expect(problems(raw)).toEqual([
+      'vpc.vpcId: must match ^vpc-[0-9a-f]{8,17}$',
+      'vpc.privateSubnetRouteTableIds: needs one route table per private subnet, in the same order',
+      'vpc.vpcCidrBlock: must be an IPv4 CIDR such as 10.0.0.0/16',
+      'vpc.availabilityZones: needs at least 2 (RDS and Redis span two)',
+      'vpc.privateSubnetIds: needs one subnet per availability zone, in the same order',
+    ]);
+  });
+
+  it('rejects a non-object', () => {
+    expect(problems([])).toEqual(['(root): must be a JSON object']);
+    expect(() => parsePrmConfig('x')).toThrow('invalid prm deployment config: (root): must be a JSON object');
+  });
+
+  it('isIpv4Cidr checks octets and prefix', () => {
+    expect(['10.0.0.0/8', '192.168.1.0/24', '0.0.0.0/0'].every(isIpv4Cidr)).toBe(true);
+    expect(['10.0.0.256/8', '10.0.0.0/33', '10.0.0.0', 42, 'fd00::/8'].some(isIpv4Cidr)).toBe(false);
+  });
+});
