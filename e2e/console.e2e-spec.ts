@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 
-import type { EndpointView } from '@prm/contracts';
+import type { EndpointView, StreamView } from '@prm/contracts';
 import { expectEventually } from '@prm/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 
@@ -150,6 +150,112 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
       await expectEventually(async () => {
         await expect(attr(page, 'endpoint-status-replica-b', 'data-state')).resolves.toBe('reachable');
       });
+    });
+  });
+  describe('streams', () => {
+    it('shows both demo streams streaming with lag, turns replica_b_sub disabled live, and back', async () => {
+      await page.getByTestId('nav-streams').click();
+      await waitForState(page, 'stream-row-replica_a_sub', 'streaming', 30_000);
+      await waitForState(page, 'stream-row-replica_b_sub', 'streaming', 30_000);
+      for (const sub of ['replica_a_sub', 'replica_b_sub']) {
+        await expect(page.getByTestId(`stream-lag-bytes-${sub}`).textContent()).resolves.toMatch(
+          /\d+(\.\d)? (B|KiB|MiB)/,
+        );
+        await expect(page.getByTestId(`stream-lag-seconds-${sub}`).textContent()).resolves.toMatch(/\d/);
+        await expect(attr(page, `stream-row-${sub}`, 'data-level')).resolves.toBe('ok');
+        await expect(page.getByTestId(`stream-level-${sub}`).textContent()).resolves.toContain('ok');
+      }
+      await expect(page.getByTestId('stream-row-replica_a_sub').textContent()).resolves.toContain(
+        'publisher → replica-a',
+      );
+      await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'streams.png'), fullPage: true });
+      await page.evaluate('window.prmStreamsNoReload = true');
+
+      const { replicaB, dbname } = stack.demo;
+      await replicaB.query('ALTER SUBSCRIPTION replica_b_sub DISABLE', undefined, dbname);
+      const disabledAt = Date.now();
+      await waitForState(page, 'stream-row-replica_b_sub', 'disabled', STATUS_DEADLINE_MS);
+      console.log(`replica_b_sub shown disabled ${Date.now() - disabledAt} ms after ALTER SUBSCRIPTION ... DISABLE`);
+      await expect(page.getByTestId('stream-state-replica_b_sub').textContent()).resolves.toContain('disabled');
+      await expect(attr(page, 'stream-row-replica_a_sub', 'data-state')).resolves.toBe('streaming');
+      await expect(page.evaluate('window.prmStreamsNoReload')).resolves.toBe(true);
+
+      await page.getByTestId('stream-row-replica_b_sub').locator('td').first().click();
+      await page.waitForURL(/\/streams\/[0-9a-f-]{36}$/);
+      await waitForState(page, 'stream-header', 'disabled', 10_000);
+      await expect(page.getByTestId('stream-page-state').textContent()).resolves.toContain('disabled');
+      await expect(page.getByTestId('stream-subscription').textContent()).resolves.toMatch(/Enabled\s*no/);
+
+      await replicaB.query('ALTER SUBSCRIPTION replica_b_sub ENABLE', undefined, dbname);
+      await waitForState(page, 'stream-header', 'streaming', 30_000);
+      await expect(page.getByTestId('stream-tables').textContent()).resolves.toContain('public.customers');
+      await page.getByRole('link', { name: 'Streams', exact: true }).first().click();
+      await waitForState(page, 'stream-row-replica_b_sub', 'streaming', 10_000);
+    });
+
+    it('opens the Stream page from a topology edge', async () => {
+      const streams = await stack.api<StreamView[]>('GET', '/api/streams');
+      const a = streams.find((s) => s.subscription === 'replica_a_sub') as StreamView;
+      await page.getByTestId('nav-topology').click();
+      await waitForState(page, 'edge-replica_a_sub', 'streaming', 30_000);
+      await page.locator('[data-testid="edge-replica_a_sub"][data-level="ok"]').waitFor({ timeout: 10_000 });
+      await expect(page.getByTestId('edge-level-replica_a_sub').textContent()).resolves.toContain('ok');
+      await page.getByTestId('edge-state-replica_a_sub').click();
+      await page.waitForURL(`**/streams/${a.id}`);
+      await waitForState(page, 'stream-header', 'streaming', 10_000);
+    });
+
+    it('shows a new subscription mid-backfill on its Stream page (screenshot)', async () => {
+      const { publisher, replicaB, dbname } = stack.demo;
+      // 200 000 rows; on replica-b an ALWAYS trigger (fires under session_replication_role = replica, i.e. in the
+      // table sync worker's COPY) sleeps 10 ms every 100 rows, so the copy lasts ~20 s and the page catches it.
+      await publisher.query(
+        `CREATE TABLE backfill_demo (id int PRIMARY KEY, pad text NOT NULL);
+         INSERT INTO backfill_demo SELECT g, repeat('x', 100) FROM generate_series(1, 200000) g;
+         ANALYZE backfill_demo;
+         CREATE PUBLICATION backfill_pub FOR TABLE backfill_demo;`,
+        undefined,
+        dbname,
+      );
+      await replicaB.query(
+        `CREATE TABLE backfill_demo (id int PRIMARY KEY, pad text NOT NULL);
+         CREATE FUNCTION backfill_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN IF NEW.id % 100 = 0 THEN PERFORM pg_sleep(0.01); END IF; RETURN NEW; END $$;
+         CREATE TRIGGER backfill_slow BEFORE INSERT ON backfill_demo FOR EACH ROW EXECUTE FUNCTION backfill_slow();
+         ALTER TABLE backfill_demo ENABLE ALWAYS TRIGGER backfill_slow;`,
+        undefined,
+        dbname,
+      );
+      const conninfo = publisher.conninfo(dbname).replace(/'/g, "''");
+      await replicaB.query(
+        `CREATE SUBSCRIPTION backfill_sub CONNECTION '${conninfo}' PUBLICATION backfill_pub WITH (copy_data = true)`,
+        undefined,
+        dbname,
+      );
+      try {
+        await page.getByTestId('nav-streams').click();
+        await waitForState(page, 'stream-row-backfill_sub', 'backfilling', 30_000);
+        await page.getByTestId('stream-link-backfill_sub').click();
+        await waitForState(page, 'stream-header', 'backfilling', 10_000);
+        await page.getByTestId('stream-backfill').waitFor({ timeout: 10_000 });
+        await expectEventually(
+          async () => {
+            const pct = Number.parseFloat((await page.getByTestId('stream-backfill-percent').textContent()) ?? '0');
+            expect(pct).toBeGreaterThan(0);
+            expect(pct).toBeLessThan(100);
+            await expect(
+              page.locator('[data-testid="table-row-public.backfill_demo"][data-state="d"]').count(),
+            ).resolves.toBe(1);
+          },
+          { timeoutMs: 15_000, message: 'backfill_demo copying with 0 < percent < 100' },
+        );
+        const percent = await page.getByTestId('stream-backfill-percent').textContent();
+        const eta = await page.getByTestId('stream-backfill-eta').textContent();
+        console.log(`backfill_sub mid-copy: ${percent?.trim()}, ${eta?.replace(/\s+/g, ' ').trim()}`);
+        await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'stream-backfill.png'), fullPage: true });
+      } finally {
+        await replicaB.query('DROP SUBSCRIPTION backfill_sub', undefined, dbname);
+      }
     });
   });
 });

@@ -20,6 +20,9 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     ...pathsToModuleNameMapper(tsconfig.compilerOptions.paths, { prefix: '<rootDir>/' }),
   },
+  // Cluster data dirs hold pg_logical/snapshots/*.snap files that jest would report as obsolete snapshots.
+  modulePathIgnorePatterns: ['<rootDir>/.demo/', '<rootDir>/.tmp/', '<rootDir>/dist/'],
+  watchPathIgnorePatterns: ['<rootDir>/.demo/', '<rootDir>/.tmp/'],
   testEnvironment: 'node',
   globalSetup: '<rootDir>/e2e/support/global-setup.ts',
   testTimeout: 180000,
