@@ -19,6 +19,7 @@ export class MonitorAppModule {
           tableSizeRefreshMs: env.PRM_TABLE_SIZE_REFRESH_MS,
           backfillStallMs: env.PRM_BACKFILL_STALL_MS,
           metricsRetentionDays: env.PRM_METRICS_RETENTION_DAYS,
+          logs: { awsEndpoint: common.PRM_AWS_ENDPOINT },
         }),
       ],
     };

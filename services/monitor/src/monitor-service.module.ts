@@ -13,6 +13,7 @@ import {
   type MonitorEventBus,
   type MonitorSettings,
 } from './monitor.ports.js';
+import { logIngestionProviders } from './logs/log-ingestion.providers.js';
 import { PersistenceMonitorStore } from './persistence-monitor.store.js';
 import { MonitorPollService } from './poll/monitor-poll.service.js';
 
@@ -52,6 +53,7 @@ export class MonitorServiceModule {
             { provide: MONITOR_EVENTS, useFactory: busEvents, inject: [PRM_BUS] },
             { provide: MONITOR_CREDENTIALS, useFactory: (r: unknown) => r, inject: [CREDENTIAL_RESOLVER] },
             { provide: MONITOR_SETTINGS, useValue: settings },
+            ...logIngestionProviders(settings.logs),
           ],
         }),
       ],

@@ -1,5 +1,6 @@
 import { type EndpointStatus, type EndpointView } from '@prm/contracts';
 
+import { type LogReaderSettings } from './logs/log-reader.factory.js';
 import { type ConnectionSettings } from './poll/endpoint-connection.manager.js';
 
 /**
@@ -59,6 +60,8 @@ export interface MonitorSettings {
   metricsRetentionDays?: number;
   /** A counter rise or logged error keeps a stream `error` this long, ms. Default max(2 polls, 30 s). */
   errorHoldMs?: number;
+  /** Server-log readers (replication errors): AWS endpoint override, read limits. */
+  logs?: LogReaderSettings;
 }
 
 export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = { pollIntervalMs: 15_000, concurrency: 32 };

@@ -170,6 +170,16 @@ export class ReplicationErrorRepository {
     return result[1];
   }
 
+  /** Subscription names of endpoint `endpointId` that have rows not attached to a stream yet. */
+  async unattachedSubscriptions(endpointId: string): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT DISTINCT subscription_name FROM replication_error
+        WHERE endpoint_id = $1 AND stream_id IS NULL AND subscription_name IS NOT NULL`,
+      [endpointId],
+    )) as { subscription_name: string }[];
+    return rows.map((r) => r.subscription_name);
+  }
+
   /** Deletes errors logged before `before` (ISO); returns how many (retention). */
   async deleteOlderThan(before: string): Promise<number> {
     const result = (await this.dataSource.query('DELETE FROM replication_error WHERE at < $1', [before])) as [

@@ -87,7 +87,9 @@ describe('replication_error, log_cursor and endpoint.log_source (real PostgreSQL
     expect(await errors.listForStream(streamId)).toEqual([]);
     expect(await errors.latestAtForStream(streamId)).toBeNull();
 
+    expect((await errors.unattachedSubscriptions(subId)).sort()).toEqual(['other', 'sub_a']);
     expect(await errors.attach(subId, 'sub_a', streamId)).toBe(2);
+    expect(await errors.unattachedSubscriptions(subId)).toEqual(['other']);
     expect(await errors.attach(subId, 'sub_a', streamId)).toBe(0);
     const listed = await errors.listForStream(streamId);
     expect(listed.map((e) => e.at)).toEqual(['2026-11-29T15:25:18.600Z', '2026-11-29T15:25:17.590Z']);

@@ -1,6 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type EndpointStatus, EventPattern, JobName, QueueName } from '@prm/contracts';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { type EndpointStatus, type EndpointView, EventPattern, JobName, QueueName } from '@prm/contracts';
 import { Queue } from 'bullmq';
 
 import {
@@ -12,6 +12,7 @@ import {
   type MonitorStore,
   type StatusUpdatedEvent,
 } from '../monitor.ports.js';
+import { type LogIngestion, MONITOR_LOG_INGESTION } from '../logs/log-ingestion.port.js';
 import { EndpointConnectionManager } from './endpoint-connection.manager.js';
 import { StreamStatusService } from '../streams/stream-status.service.js';
 import { EndpointPollerService } from './endpoint-poller.service.js';
@@ -44,6 +45,7 @@ export class MonitorPollService implements OnApplicationShutdown {
     @Inject(EndpointPollerService) private readonly poller: EndpointPollerService,
     @InjectQueue(QueueName.MonitorPoll) private readonly queue: Queue,
     @Inject(StreamStatusService) private readonly streams: StreamStatusService,
+    @Optional() @Inject(MONITOR_LOG_INGESTION) private readonly logIngestion?: LogIngestion,
   ) {}
 
   /**
@@ -91,10 +93,21 @@ export class MonitorPollService implements OnApplicationShutdown {
       this.logger.warn(`endpoint ${endpoint.name} (${endpointId}) unreachable: ${status.lastError?.code}`);
     }
     await this.store.saveStatus(status);
+    await this.ingestLogs(endpoint, status);
     const event: StatusUpdatedEvent = { endpointIds: [endpointId], at: status.checkedAt };
     await this.events.emit(EventPattern.StatusUpdated, event);
     await this.streams.afterPoll(endpoint, status);
     return status;
+  }
+
+  /** Reads the endpoint's server log for replication errors (when configured); a failure never fails the poll. */
+  private async ingestLogs(endpoint: EndpointView, status: EndpointStatus): Promise<void> {
+    if (!this.logIngestion || (endpoint.logSource?.kind ?? 'none') === 'none') return;
+    try {
+      await this.logIngestion.ingest(endpoint, status);
+    } catch (err) {
+      this.logger.warn(`endpoint ${endpoint.name} (${endpoint.id}): server log not read: ${(err as Error).message}`);
+    }
   }
 
   /** Call on `endpoint.changed` (updated or deleted): the endpoint's session is closed and re-opened on next use. */
