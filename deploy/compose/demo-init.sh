@@ -8,6 +8,7 @@ pub_host="${DEMO_PUBLISHER_HOST:-demo-publisher}"
 pub_port="${DEMO_PUBLISHER_PORT:-5432}"
 : "${PGPASSWORD:?PGPASSWORD (demo superuser password) is required}"
 : "${PRM_DEMO_DB_PASSWORD:?PRM_DEMO_DB_PASSWORD is required}"
+export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
 
 on() { # on HOST PORT psql-args...
   host="$1" port="$2"
