@@ -76,6 +76,38 @@ describe('all-in-one app (real PostgreSQL, Redis)', () => {
     expect(await listNames()).toEqual(['pub-one']);
   });
 
+  it('carries the server log source: none by default, validated per kind, updated without a re-check', async () => {
+    const one = ((await http.get('/api/endpoints').expect(200)).body as EndpointView[])[0];
+    expect(one.logSource).toEqual({ kind: 'none' });
+    const file = { kind: 'file', path: cluster.logFile, format: 'jsonlog' };
+    const created = (
+      await http
+        .post('/api/endpoints')
+        .send(body({ name: 'with-logs', logSource: file }))
+        .expect(201)
+    ).body as EndpointView;
+    expect(created.logSource).toEqual(file);
+    const bad = await http
+      .post('/api/endpoints')
+      .send(
+        body({ name: 'bad-logs', logSource: { kind: 'file', path: 'relative/postgresql.json', format: 'jsonlog' } }),
+      )
+      .expect(400);
+    expect((bad.body as ApiErrorBody).details).toEqual([
+      expect.objectContaining({ field: 'logSource.path', reason: expect.stringContaining('absolute') }),
+    ]);
+    const noRegion = await http
+      .patch(`/api/endpoints/${created.id}`)
+      .send({ logSource: { kind: 'rds', instanceId: 'orders-db' } })
+      .expect(400);
+    expect((noRegion.body as ApiErrorBody).details[0]).toMatchObject({ field: 'logSource.region' });
+    const cw = { kind: 'cloudwatch', logGroup: '/aws/rds/instance/orders-db/postgresql', region: 'eu-west-1' };
+    const patched = await http.patch(`/api/endpoints/${created.id}`).send({ logSource: cw }).expect(200);
+    expect((patched.body as EndpointView).logSource).toEqual(cw);
+    expect(((await http.get(`/api/endpoints/${created.id}`).expect(200)).body as EndpointView).logSource).toEqual(cw);
+    await http.delete(`/api/endpoints/${created.id}`).expect(204);
+  });
+
   it('refuses a wrong password with auth-failed at the credential field, storing nothing', async () => {
     const res = await http
       .post('/api/endpoints')
