@@ -47,7 +47,7 @@ describe('deploy/docker/entrypoint.sh', () => {
   });
 
   it('refuses an unknown or missing PRM_SERVICE with exit 64 and the allowed names', async () => {
-    for (const env of [{ PRM_SERVICE: 'worker' }, {}]) {
+    for (const env of [{ PRM_SERVICE: 'worker' }, {}] as Record<string, string>[]) {
       const r = await run('sh', [script('entrypoint.sh')], { PRM_APP_DIR: appDir, ...env });
       expect(r.code).toBe(64);
       expect(r.err).toContain('PRM_SERVICE must be one of gateway, config, monitor');
