@@ -41,6 +41,14 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
         >
         <a
           mat-button
+          routerLink="/migrations"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-migrations"
+          >Migrations</a
+        >
+        <a
+          mat-button
           routerLink="/settings"
           routerLinkActive="active"
           ariaCurrentWhenActive="page"

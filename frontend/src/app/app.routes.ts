@@ -28,5 +28,10 @@ export const routes: Routes = [
     title: 'Settings · prm',
     loadComponent: () => import('./settings/settings-page.component').then((m) => m.SettingsPageComponent),
   },
+  {
+    path: 'migrations',
+    title: 'Migrations · prm',
+    loadComponent: () => import('./migrations/migrations-page.component').then((m) => m.MigrationsPageComponent),
+  },
   { path: '**', redirectTo: '' },
 ];

@@ -106,7 +106,8 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
       parsed.type === 'hello' ||
       parsed.type === 'status.updated' ||
       parsed.type === 'endpoint.changed' ||
-      parsed.type === 'stream.updated'
+      parsed.type === 'stream.updated' ||
+      parsed.type === 'migration.progress'
     ) {
       return parsed as LiveMessage;
     }
