@@ -4,3 +4,4 @@ export * from './rds-iam.source.js';
 export * from './secrets-manager.source.js';
 export * from './credentials.module.js';
 export * from './logs/index.js';
+export * from './sqs/index.js';

@@ -39,7 +39,7 @@ export class AllInOneModule {
           metricsRetentionDays: s.monitor.PRM_METRICS_RETENTION_DAYS,
           logs: { awsEndpoint: s.common.PRM_AWS_ENDPOINT },
         }),
-        ProvisionerServiceModule,
+        ProvisionerServiceModule.forRoot(s.processEnv),
         MigratorServiceModule,
         AlerterServiceModule,
       ],

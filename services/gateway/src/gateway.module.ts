@@ -6,6 +6,8 @@ import { EndpointsController } from './endpoints/endpoints.controller.js';
 import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
 import { LiveEventsController } from './live/live-events.controller.js';
 import { LiveGateway } from './live/live.gateway.js';
+import { ProvisioningClient } from './provisioning/provisioning.client.js';
+import { ProvisioningController } from './provisioning/provisioning.controller.js';
 import { StreamsController } from './streams/streams.controller.js';
 import { StreamsService } from './streams/streams.service.js';
 import { ThresholdsController } from './thresholds/thresholds.controller.js';
@@ -33,8 +35,9 @@ export class GatewayModule {
         StreamsController,
         ThresholdsController,
         LiveEventsController,
+        ProvisioningController,
       ],
-      providers: [ConfigClient, TopologyService, StreamsService, LiveGateway],
+      providers: [ConfigClient, TopologyService, StreamsService, LiveGateway, ProvisioningClient],
     };
   }
 }
