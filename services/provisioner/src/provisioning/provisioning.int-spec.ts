@@ -46,6 +46,7 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
   const prefix = `prmtest_prov_${process.pid}_${randomBytes(3).toString('hex')}`;
   const pauseFile = join(tmpdir(), `prm-pause-${prefix}`);
   const ep: Record<string, EndpointView> = {};
+  const rotPassword = randomBytes(12).toString('hex');
 
   async function meta<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const client = new pg.Client({ connectionString: db.url });
@@ -104,6 +105,9 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
                      CREATE TABLE lost (id int PRIMARY KEY, v text);`);
     }
     await pg17.query('INSERT INTO orders SELECT g, $1, g FROM generate_series(1, 100) g', ['widget']);
+    await pg17.query(
+      `CREATE ROLE repl_rot LOGIN REPLICATION PASSWORD '${rotPassword}'; GRANT SELECT ON orders TO repl_rot`,
+    );
     await pg15.query('DROP TABLE only_here; ALTER TABLE shape ALTER COLUMN amount TYPE text');
     await oneSlot.query(`SELECT pg_create_logical_replication_slot('someone_elses', 'pgoutput')`);
     db = await createTestDatabase('prm_test_prov');
@@ -128,6 +132,7 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
       PW_WAL: walReplica.password,
       PW_SLOT: oneSlot.password,
       PW_WRONG: 'not-the-password',
+      PW_ROT: rotPassword,
     });
     http = request(`http://127.0.0.1:${port}`);
     await addEndpoint('src17', pg17, 'PW_17', 'primary');
@@ -242,9 +247,23 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
     ]);
     const resume = await http.post(`/api/streams/${streamId}/resume`).expect(202);
     expect((await waitRun((resume.body as ProvisioningRunView).id)).state).toBe('succeeded');
-    const rotate = await http.post(`/api/streams/${streamId}/rotate-credentials`).send({}).expect(202);
+    // the same secret again: nothing to change
+    const same = await http.post(`/api/streams/${streamId}/rotate-credentials`).send({}).expect(202);
+    const unchanged = await waitRun((same.body as ProvisioningRunView).id);
+    expect(unchanged.steps[0].created).toMatchObject({ verified: 'connection unchanged' });
+    // a new replication login: ALTER SUBSCRIPTION ... CONNECTION, and the apply worker reconnects with it
+    const rotate = await http
+      .post(`/api/streams/${streamId}/rotate-credentials`)
+      .send({ replicationCredential: { kind: 'env', user: 'repl_rot', passwordEnv: 'PW_ROT' } })
+      .expect(202);
     const rotated = await waitRun((rotate.body as ProvisioningRunView).id);
     expect(rotated.state).toBe('succeeded');
+    await expectEventually(async () => {
+      const rows = await pg17.query<{ usename: string }>(
+        `SELECT usename::text FROM pg_stat_replication WHERE application_name = 'orders_17_to_15'`,
+      );
+      expect(rows).toEqual([{ usename: 'repl_rot' }]);
+    });
     expect(rotated.steps[0].created).toHaveProperty('applyPid');
     expect(rotated.steps[0].created['applyPid']).not.toBe(rotated.steps[0].created['previousPid']);
     const remove = await http.delete(`/api/streams/${streamId}?dropPublication=true`).expect(202);

@@ -430,13 +430,16 @@ export class ProvisioningSaga {
     if (sub) {
       const r = await this.undoSubscription(run, run.targetEndpointId, run.subscriptionName);
       if (r.subid !== null) subid = r.subid;
-      complete &&= r.ok;
+      complete = complete && r.ok;
     }
+    // Every action runs even when an earlier one failed (an unreachable target must not keep the slot alive).
     if (sub && run.sourceEndpointId) {
-      complete &&= await this.undoSlots(run, run.sourceEndpointId, slot, subid);
+      const ok = await this.undoSlots(run, run.sourceEndpointId, slot, subid);
+      complete = complete && ok;
     }
     if (pub && run.publicationName && run.sourceEndpointId) {
-      complete &&= await this.undoPublication(run, run.sourceEndpointId, run.publicationName);
+      const ok = await this.undoPublication(run, run.sourceEndpointId, run.publicationName);
+      complete = complete && ok;
     }
     if (complete) {
       await this.runs.markUndone(run.id);
@@ -639,19 +642,21 @@ export class ProvisioningSaga {
             remedy: 'Refresh',
           });
         const before = await applyWorkerPid(tgt, subid);
-        await tgt.query(
-          alterSubscriptionConnectionSql(
-            run.subscriptionName,
-            buildSubscriptionConninfo({
-              host: source.host,
-              port: source.port,
-              dbname: source.dbname,
-              user: login.user,
-              password: login.password,
-              sslmode: source.sslmode,
-            }),
-          ),
+        const conninfo = buildSubscriptionConninfo({
+          host: source.host,
+          port: source.port,
+          dbname: source.dbname,
+          user: login.user,
+          password: login.password,
+          sslmode: source.sslmode,
+        });
+        // Compared inside the target: the stored conninfo is never read into prm.
+        const same = await tgt.query<{ same: boolean }>(
+          'SELECT subconninfo = $2 AS same FROM pg_subscription WHERE oid = $1',
+          [subid, conninfo],
         );
+        if (same.rows[0]?.same) return { previousPid: before, applyPid: before, verified: 'connection unchanged' };
+        await tgt.query(alterSubscriptionConnectionSql(run.subscriptionName, conninfo));
         const { rows } = await tgt.query<{ enabled: boolean }>(
           'SELECT subenabled AS enabled FROM pg_subscription WHERE oid = $1',
           [subid],
