@@ -249,6 +249,13 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
           },
           { timeoutMs: 15_000, message: 'backfill_demo copying with 0 < percent < 100' },
         );
+        // the ETA needs two polls of copy progress (smoothed rate); wait for it while the copy still runs
+        await expectEventually(
+          async () => {
+            await expect(page.getByTestId('stream-backfill-eta').textContent()).resolves.toMatch(/ETA \d/);
+          },
+          { timeoutMs: 12_000, message: 'an ETA shown mid-copy' },
+        );
         const percent = await page.getByTestId('stream-backfill-percent').textContent();
         const eta = await page.getByTestId('stream-backfill-eta').textContent();
         console.log(`backfill_sub mid-copy: ${percent?.trim()}, ${eta?.replace(/\s+/g, ' ').trim()}`);

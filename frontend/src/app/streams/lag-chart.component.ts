@@ -35,7 +35,7 @@ function timeTick(value: number | string): string {
   template: `
     <div class="wrap" data-testid="lag-chart" [attr.data-points]="metrics()?.points?.length ?? 0">
       @if (hasData()) {
-        <canvas baseChart type="line" [data]="data()" [options]="options" aria-hidden="true"></canvas>
+        <canvas baseChart type="line" [data]="data()" [options]="options()" aria-hidden="true"></canvas>
       } @else {
         <p class="empty">No lag samples in this range yet (one sample per poll).</p>
       }
@@ -68,6 +68,8 @@ export class LagChartComponent {
 
   protected readonly data = computed<ChartConfiguration<'line'>['data']>(() => {
     const points = this.metrics()?.points ?? [];
+    // a few points are drawn as dots (a lone sample would be invisible as a line)
+    const pointRadius = points.length < 30 ? 2.5 : 0;
     return {
       datasets: [
         {
@@ -77,7 +79,7 @@ export class LagChartComponent {
           borderColor: '#1f5fbf',
           backgroundColor: 'rgba(31, 95, 191, 0.12)',
           fill: true,
-          pointRadius: 0,
+          pointRadius,
           borderWidth: 1.5,
           spanGaps: false,
         },
@@ -87,7 +89,7 @@ export class LagChartComponent {
           yAxisID: 'seconds',
           borderColor: '#a15c00',
           borderDash: [6, 4],
-          pointRadius: 0,
+          pointRadius,
           borderWidth: 1.5,
           spanGaps: false,
         },
@@ -106,14 +108,22 @@ export class LagChartComponent {
     );
   });
 
-  protected readonly options: ChartConfiguration<'line'>['options'] = {
+  /** The x axis spans the requested window (not just the points), so one sample does not stretch over hours. */
+  protected readonly options = computed<ChartConfiguration<'line'>['options']>(() => {
+    const m = this.metrics();
+    return chartOptions(m ? Date.parse(m.from) : undefined, m ? Date.parse(m.to) : undefined);
+  });
+}
+
+function chartOptions(min: number | undefined, max: number | undefined): ChartConfiguration<'line'>['options'] {
+  return {
     animation: false,
     maintainAspectRatio: false,
     parsing: false,
     normalized: true,
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
     scales: {
-      x: { type: 'linear', ticks: { callback: timeTick, maxTicksLimit: 8 } },
+      x: { type: 'linear', min, max, ticks: { callback: timeTick, maxTicksLimit: 8 } },
       bytes: {
         type: 'linear',
         position: 'left',
