@@ -9,6 +9,8 @@ export type {
   CredentialRef,
   EndpointRole,
   EndpointView,
+  LogSourceKind,
+  LogSourceRef,
   PgCauseCode,
   SslMode,
 } from '@prm/contracts/endpoint.js';
@@ -29,7 +31,15 @@ export type {
   ThresholdLevel,
 } from '@prm/contracts/stream.js';
 
-import type { Cloud, CredentialKind, CredentialRef, EndpointRole, SslMode } from '@prm/contracts/endpoint.js';
+import type {
+  Cloud,
+  CredentialKind,
+  CredentialRef,
+  EndpointRole,
+  LogSourceKind,
+  LogSourceRef,
+  SslMode,
+} from '@prm/contracts/endpoint.js';
 
 /** Body of `POST /api/endpoints` (and, with every field optional, `PATCH /api/endpoints/:id`). */
 export interface EndpointInput {
@@ -47,16 +57,6 @@ export interface EndpointInput {
   logSource?: LogSourceRef;
 }
 
-/**
- * Where prm reads an endpoint's PostgreSQL log (mirrors `LogSourceRef` in libs/contracts/src/endpoint.ts):
- * a csvlog/jsonlog file, an RDS instance's log files, a CloudWatch log group, or none.
- */
-export type LogSourceRef =
-  | { kind: 'none' }
-  | { kind: 'file'; path: string; format: 'jsonlog' | 'csvlog' }
-  | { kind: 'rds'; instanceId: string; region: string }
-  | { kind: 'cloudwatch'; logGroup: string; region: string };
-export type LogSourceKind = LogSourceRef['kind'];
 export const LOG_SOURCE_KIND_OPTIONS = [
   'none',
   'file',

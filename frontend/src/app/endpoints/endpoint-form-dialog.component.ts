@@ -148,7 +148,7 @@ export class EndpointFormDialogComponent {
       format: this.fb.control<(typeof LOG_FORMAT_OPTIONS)[number]>('csvlog', Validators.required),
       instanceId: ['', [Validators.required, Validators.pattern(/^[A-Za-z][A-Za-z0-9-]{0,62}$/)]],
       region: ['', [Validators.required, Validators.pattern(/^[a-z]{2}(-[a-z]+)+-\d$/)]],
-      logGroup: ['', [Validators.required, Validators.maxLength(512)]],
+      logGroup: ['', [Validators.required, Validators.pattern(/^[.\-_/#A-Za-z0-9]{1,512}$/)]],
     }),
   });
 
@@ -366,7 +366,7 @@ export class EndpointFormDialogComponent {
   }
 }
 
-/** The endpoint's log source, once the API returns one (`EndpointView.logSource`). */
+/** The endpoint's log source (`EndpointView.logSource`; tolerates a server that does not send it). */
 function logSourceOf(e: EndpointView | null): LogSourceRef | null {
-  return (e as (EndpointView & { logSource?: LogSourceRef | null }) | null)?.logSource ?? null;
+  return e?.logSource ?? null;
 }
