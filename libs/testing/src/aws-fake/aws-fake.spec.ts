@@ -54,7 +54,11 @@ describe('startAwsFake (raw AWS JSON protocol)', () => {
     expect(((await (await call('secretsmanager.RotateSecret', {})).json()) as { __type: string }).__type).toBe(
       'UnknownOperationException',
     );
+    // SQS is served (AWS JSON 1.0): an unknown queue is QueueDoesNotExist, an unknown operation UnknownOperation
     expect(((await (await call('AmazonSQS.SendMessage', {})).json()) as { __type: string }).__type).toBe(
+      'com.amazonaws.sqs#QueueDoesNotExist',
+    );
+    expect(((await (await call('AmazonSQS.TagQueue', {})).json()) as { __type: string }).__type).toBe(
       'UnknownOperationException',
     );
     expect((await call('secretsmanager.GetSecretValue', null, 'GET')).status).toBe(400);

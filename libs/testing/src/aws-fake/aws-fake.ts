@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSqsFake, type SqsFake, SqsFakeError } from './sqs-fake.js';
 
 /** The principal named in fake AccessDenied messages. */
 export const FAKE_PRINCIPAL = 'arn:aws:sts::111122223333:assumed-role/prm-task/abc';
@@ -46,6 +47,8 @@ export interface AwsFake {
   logEvents: Map<string, { message: string; timestamp: number; eventId?: string; logStreamName?: string }[]>;
   /** Events `FilterLogEvents` returns per page at most (the service: 10000 or 1 MB). */
   logEventsPageSize: number;
+  /** SQS (AWS JSON 1.0, `AmazonSQS.*`): create queues, read what was sent (see sqs-fake.ts). */
+  sqs: SqsFake;
   /** Every request received, in order. */
   requests: AwsFakeRequest[];
   stop(): Promise<void>;
@@ -69,9 +72,10 @@ interface FakeState {
   rdsPortionBytes: number;
   logEvents: AwsFake['logEvents'];
   logEventsPageSize: number;
+  sqs: ReturnType<typeof createSqsFake>;
 }
 
-type Handler = (op: string, body: Record<string, unknown>, state: FakeState) => unknown;
+type Handler = (op: string, body: Record<string, unknown>, state: FakeState) => unknown | Promise<unknown>;
 
 function checkDenied(state: FakeState, action: string, resource: string): void {
   if (state.denied.has(`${action} ${resource}`) || state.denied.has(`${action} *`)) {
@@ -164,6 +168,17 @@ const cloudWatchLogs: Handler = (op, body, state) => {
 const SERVICES: Record<string, { contentType: string; handler: Handler }> = {
   secretsmanager: { contentType: 'application/x-amz-json-1.1', handler: secretsManager },
   Logs_20140328: { contentType: 'application/x-amz-json-1.1', handler: cloudWatchLogs },
+  AmazonSQS: {
+    contentType: 'application/x-amz-json-1.0',
+    handler: async (op, body, state) => {
+      try {
+        return await state.sqs.handle(op, body);
+      } catch (err) {
+        if (err instanceof SqsFakeError) throw new AwsFakeError(err.type, err.message);
+        throw err;
+      }
+    },
+  },
 };
 
 const xmlEscape = (text: string): string =>
@@ -251,7 +266,9 @@ export async function startAwsFake(): Promise<AwsFake> {
     rdsPortionBytes: 1024 * 1024,
     logEvents: new Map(),
     logEventsPageSize: 10_000,
+    sqs: createSqsFake(() => endpoint),
   };
+  let endpoint = '';
   const requests: AwsFakeRequest[] = [];
   const server = createServer((req, res) => {
     void (async () => {
@@ -276,7 +293,7 @@ export async function startAwsFake(): Promise<AwsFake> {
         if (req.method !== 'POST' || !service) {
           throw new AwsFakeError('UnknownOperationException', `unknown target "${target}"`);
         }
-        send(res, 200, contentType, service.handler(op, { ...body, __region: region ?? undefined }, state));
+        send(res, 200, contentType, await service.handler(op, { ...body, __region: region ?? undefined }, state));
       } catch (err) {
         const e = err instanceof AwsFakeError ? err : new AwsFakeError('InternalFailure', String(err), 500);
         send(res, e.status, contentType, { __type: e.type, message: e.message }, e.type);
@@ -318,8 +335,10 @@ export async function startAwsFake(): Promise<AwsFake> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as { port: number };
+  endpoint = `http://127.0.0.1:${port}`;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    sqs: state.sqs,
     secrets: state.secrets,
     rdsLogs: state.rdsLogs,
     get rdsPortionBytes() {

@@ -1,1 +1,2 @@
 export * from './aws-fake.js';
+export * from './sqs-fake.js';
