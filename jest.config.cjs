@@ -29,6 +29,7 @@ module.exports = {
   collectCoverageFrom: [
     'services/**/*.ts',
     'libs/**/*.ts',
+    'deploy/cdk/lib/**/*.ts',
     '!**/*.spec.ts',
     '!**/*.int-spec.ts',
     '!**/main.ts',
