@@ -19,6 +19,11 @@ export const routes: Routes = [
     loadComponent: () => import('./streams/streams-page.component').then((m) => m.StreamsPageComponent),
   },
   {
+    path: 'streams/new',
+    title: 'New stream · prm',
+    loadComponent: () => import('./provisioning/stream-wizard.component').then((m) => m.StreamWizardComponent),
+  },
+  {
     path: 'streams/:id',
     title: 'Stream · prm',
     loadComponent: () => import('./streams/stream-page.component').then((m) => m.StreamPageComponent),
