@@ -1,0 +1,103 @@
+import type { EndpointView, ProvisioningRunView, StreamView } from '@prm/contracts';
+import { expectEventually } from '@prm/testing';
+import type { BrowserContext, Page } from 'playwright-core';
+
+import { type PrmStack, registerDemoEndpoints, startPrmStack } from './support/prm-stack.js';
+
+// Creates a stream from the console wizard (publisher PG17 → replica-a PG15 of the demo topology) in headless
+// Chromium: preflight checklist, create with live steps, then the topology shows the new edge without a reload,
+// and a row inserted on the source reaches the target.
+describe('create-stream wizard (all-in-one backend, real clusters, headless Chromium)', () => {
+  let stack: PrmStack;
+  let context: BrowserContext;
+  let page: Page;
+  let registered: EndpointView[];
+
+  beforeAll(async () => {
+    stack = await startPrmStack();
+    registered = await registerDemoEndpoints(stack);
+    for (const c of [stack.demo.publisher, stack.demo.replicaA]) {
+      await c.query('CREATE TABLE wizard_items (id int PRIMARY KEY, label text NOT NULL)', [], stack.demo.dbname);
+    }
+    await stack.demo.publisher.query(
+      `INSERT INTO wizard_items SELECT g, 'item ' || g FROM generate_series(1, 50) g`,
+      [],
+      stack.demo.dbname,
+    );
+    context = await stack.newContext();
+    page = await context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.stop();
+  }, 60_000);
+
+  it('creates publisher → replica-a from the wizard; the topology draws the edge live; rows flow', async () => {
+    const publisher = registered.find((e) => e.name === 'publisher') as EndpointView;
+    const replicaA = registered.find((e) => e.name === 'replica-a') as EndpointView;
+    await page.goto('/');
+    await page.getByTestId('node-publisher').waitFor({ timeout: 30_000 });
+    await page.evaluate(() => ((window as unknown as { prmNoReload: boolean }).prmNoReload = true));
+    await page.getByTestId('new-stream').click();
+
+    await page.getByTestId('wizard-source').selectOption(publisher.id);
+    await page.getByTestId('wizard-target').selectOption(replicaA.id);
+    await page.getByTestId('wizard-next').click();
+    const row = page.getByTestId('wizard-table-public.wizard_items');
+    await row.waitFor({ timeout: 15_000 });
+    await row.check();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-credential-kind').selectOption('env');
+    await page.getByTestId('wizard-credential-user').fill('postgres');
+    await page.getByTestId('wizard-password-env').fill('PRM_DEMO_DB_PASSWORD');
+    await page.getByTestId('wizard-publication').fill('wizard_pub');
+    await page.getByTestId('wizard-subscription').fill('wizard_sub');
+    await page.getByTestId('wizard-next').click();
+
+    await page.locator('[data-testid="preflight-result"][data-ok="true"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('preflight-check-source-wal-level').getAttribute('data-outcome')).toBe('pass');
+    expect(await page.getByTestId('preflight-check-subscription-name').getAttribute('data-outcome')).toBe('pass');
+    await expect(page.getByTestId('preflight-note').textContent()).resolves.toContain('not replicated');
+
+    await page.getByTestId('wizard-create').click();
+    await page.locator('[data-testid="run-state"][data-state="succeeded"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('run-step-create-subscription').getAttribute('data-state')).toBe('done');
+
+    await page.getByTestId('wizard-open-topology').click();
+    await page.locator('[data-testid="edge-wizard_sub"][data-state="streaming"]').first().waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => (window as unknown as { prmNoReload?: boolean }).prmNoReload)).toBe(true);
+
+    await stack.demo.publisher.query(`INSERT INTO wizard_items VALUES (999, 'from the wizard')`, [], stack.demo.dbname);
+    await expectEventually(async () => {
+      const rows = await stack.demo.replicaA.query<{ label: string }>(
+        'SELECT label FROM wizard_items WHERE id = 999',
+        [],
+        stack.demo.dbname,
+      );
+      expect(rows).toEqual([{ label: 'from the wizard' }]);
+    });
+    const streams = await stack.api<StreamView[]>('GET', '/api/streams');
+    expect(streams.filter((s) => s.subscription === 'wizard_sub')).toHaveLength(1);
+  }, 180_000);
+
+  it('the same Idempotency-Key twice through the API gives one run', async () => {
+    const publisher = registered.find((e) => e.name === 'publisher') as EndpointView;
+    const replicaB = registered.find((e) => e.name === 'replica-b') as EndpointView;
+    const body = {
+      sourceEndpointId: publisher.id,
+      targetEndpointId: replicaB.id,
+      replicationCredential: { kind: 'env', user: 'postgres', passwordEnv: 'PRM_DEMO_DB_PASSWORD' },
+      tables: ['public.wizard_items'],
+    };
+    const post = () =>
+      fetch(`${stack.baseUrl}/api/streams`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-once' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, run: (await r.json()) as ProvisioningRunView }));
+    const [a, b] = [await post(), await post()];
+    expect([a.status, b.status]).toEqual([202, 200]);
+    expect(b.run.id).toBe(a.run.id);
+  });
+});
