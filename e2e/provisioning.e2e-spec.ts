@@ -38,7 +38,7 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
     const replicaA = registered.find((e) => e.name === 'replica-a') as EndpointView;
     await page.goto('/');
     await page.getByTestId('node-publisher').waitFor({ timeout: 30_000 });
-    await page.evaluate(() => ((window as unknown as { prmNoReload: boolean }).prmNoReload = true));
+    await page.evaluate(() => ((globalThis as unknown as { prmNoReload: boolean }).prmNoReload = true));
     await page.getByTestId('new-stream').click();
 
     await page.getByTestId('wizard-source').selectOption(publisher.id);
@@ -66,7 +66,7 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
 
     await page.getByTestId('wizard-open-topology').click();
     await page.locator('[data-testid="edge-wizard_sub"][data-state="streaming"]').first().waitFor({ timeout: 30_000 });
-    expect(await page.evaluate(() => (window as unknown as { prmNoReload?: boolean }).prmNoReload)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { prmNoReload?: boolean }).prmNoReload)).toBe(true);
 
     await stack.demo.publisher.query(`INSERT INTO wizard_items VALUES (999, 'from the wizard')`, [], stack.demo.dbname);
     await expectEventually(async () => {
