@@ -55,4 +55,3 @@ describe('estimateBackfill on a real PG17 → PG15 initial table sync', () => {
     for (let i = 1; i < etas.length; i++) expect(etas[i] as number).toBeLessThan(etas[i - 1] as number);
   });
 });
-});
