@@ -12,6 +12,7 @@ export default tseslint.config(
       '.angular/**',
       'frontend/.angular/**',
       '.demo/**',
+      '.tmp/**',
       '**/*.cjs',
     ],
   },
