@@ -626,12 +626,10 @@ export class ProvisioningSaga {
   /** `ALTER SUBSCRIPTION ... CONNECTION` with the current secret value; verified by the apply worker reconnecting. */
   private async rotate(run: ProvisioningRunRecord): Promise<void> {
     const ref = toCredentialRef(run.request['replicationCredential'] as CredentialRefDto);
-    let password = '';
     const ok = await this.undoStep(run, 'alter-connection', { subscription: run.subscriptionName }, async () => {
       const source = await this.sessions.endpoint(run.sourceEndpointId ?? '', 'sourceEndpointId');
       const target = await this.sessions.endpoint(run.targetEndpointId, 'targetEndpointId');
       const login = await this.sessions.resolve(ref, source);
-      password = login.password;
       const tgt = await this.sessions.openOrThrow(target);
       try {
         const subid = await subscriptionOid(tgt, run.subscriptionName);
@@ -680,7 +678,6 @@ export class ProvisioningSaga {
         await closeQuietly(tgt);
       }
     }).catch(() => false);
-    void password;
     if (!ok) return this.finishFailed(run, this.lastStepError(await this.runs.get(run.id), 'alter-connection'));
     await this.runs.update(run.id, { state: 'succeeded' });
     await this.changed(run, run.streamId);
