@@ -11,6 +11,8 @@ import {
   MaxLength,
   Min,
   ValidateNested,
+  type ValidationOptions,
+  registerDecorator,
 } from 'class-validator';
 import {
   CLOUDS,
@@ -34,6 +36,22 @@ const HOST =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\d{1,3}(\.\d{1,3}){3}$|^[0-9A-Fa-f:]+$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
 const LABEL = /^[\w .:/-]{1,64}$/;
+
+/**
+ * At most `max` UTF-8 bytes: PostgreSQL truncates identifiers such as database names at NAMEDATALEN - 1 = 63 bytes,
+ * not characters (`MaxLength` counts UTF-16 code units).
+ */
+export function MaxBytes(max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'maxBytes',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [max],
+      options: { message: `$property must be at most ${max} bytes in UTF-8`, ...options },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || Buffer.byteLength(value, 'utf8') <= max },
+    });
+}
 
 export class CredentialRefDto {
   @IsIn(['aws-secret', 'rds-iam', 'env'], { message: 'kind must be one of aws-secret, rds-iam, env' })
@@ -145,9 +163,9 @@ export class CreateEndpointDto {
   @Max(65535, { message: 'port must be between 1 and 65535' })
   port: number;
 
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(63, { message: 'dbname must be at most 63 bytes (NAMEDATALEN - 1)' })
+  @IsString({ message: 'dbname must be a string' })
+  @IsNotEmpty({ message: 'dbname must not be empty' })
+  @MaxBytes(63, { message: 'dbname must be at most 63 bytes (NAMEDATALEN - 1)' })
   dbname: string;
 
   @IsIn(SSL_MODES, { message: `sslmode must be one of ${SSL_MODES.join(', ')}` })
@@ -199,9 +217,9 @@ export class UpdateEndpointDto {
   port?: number;
 
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(63, { message: 'dbname must be at most 63 bytes (NAMEDATALEN - 1)' })
+  @IsString({ message: 'dbname must be a string' })
+  @IsNotEmpty({ message: 'dbname must not be empty' })
+  @MaxBytes(63, { message: 'dbname must be at most 63 bytes (NAMEDATALEN - 1)' })
   dbname?: string;
 
   @IsOptional()
