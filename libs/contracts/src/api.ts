@@ -1,3 +1,4 @@
+import type { AlertChangedEvent } from './alert.js';
 import type { MigrationProgressEvent } from './migration.js';
 
 /** Every non-2xx API response has this body. `details` names the field and the reason where there is one. */
@@ -22,4 +23,5 @@ export type LiveMessage =
   | { type: 'endpoint.changed'; endpointId: string; change: 'created' | 'updated' | 'deleted'; at: string }
   | { type: 'stream.updated'; streamIds: string[]; at: string }
   | MigrationProgressEvent
+  | AlertChangedEvent
   | { type: 'hello'; at: string };

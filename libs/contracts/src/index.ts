@@ -12,3 +12,5 @@ export * from './migration.js';
 export * from './dto/migration.dto.js';
 export * from './provisioning.js';
 export * from './dto/provisioning.dto.js';
+export * from './alert.js';
+export * from './dto/alert.dto.js';

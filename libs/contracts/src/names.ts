@@ -19,6 +19,10 @@ export enum JobName {
   RunMigration = 'run-migration',
   /** Queue `provisioning`: execute, continue or undo one provisioning run (payload `ProvisioningJobData`). */
   ProvisioningRun = 'provisioning-run',
+  /** Queue `alert-eval`: evaluate the alert rules on one endpoint's new snapshot (payload `AlertEvalJobData`). */
+  EvaluateAlerts = 'evaluate-alerts',
+  /** Queue `notifications`: deliver one grouped message to one channel (payload `NotificationJobData`). */
+  SendNotification = 'send-notification',
 }
 
 /** Request/reply patterns answered by the config service. */
@@ -44,4 +48,6 @@ export enum EventPattern {
   StreamUpdated = 'stream.updated',
   /** Payload `MigrationProgressEvent`: a migration run or one of its target steps changed (migrator). */
   MigrationProgress = 'migration.progress',
+  /** Payload `AlertChangedEvent`: alerts created, fired, resolved, acknowledged or silenced (alerter, gateway). */
+  AlertChanged = 'alert.changed',
 }

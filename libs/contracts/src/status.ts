@@ -102,6 +102,11 @@ export interface SlotInfo {
   replayLagSeconds?: number | null;
   /** Walsender `state` (`streaming`, `catchup`, ...); null without a walsender. */
   walsenderState?: string | null;
+  /**
+   * `pg_replication_slots.safe_wal_size` (PG13+), bytes of WAL that can still be written before this slot is in danger
+   * of reaching `max_slot_wal_keep_size` (wal_status `lost`); null when that setting is -1 (unlimited).
+   */
+  safeWalSizeBytes?: number | null;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from './replication-errors/replication-errors.schema.js';
 import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js';
 import { PROVISIONING_ENTITIES, PROVISIONING_MIGRATIONS } from './provisioning/provisioning.schema.js';
+import { ALERT_ENTITIES, ALERT_MIGRATIONS } from './alerts/alerts.schema.js';
 
 /** Every entity of prm's metadata store. */
 export const ENTITIES = [
@@ -19,6 +20,7 @@ export const ENTITIES = [
   ...REPLICATION_ERROR_ENTITIES,
   ...MIGRATION_RUN_ENTITIES,
   ...PROVISIONING_ENTITIES,
+  ...ALERT_ENTITIES,
 ];
 /** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -27,6 +29,7 @@ export const MIGRATIONS = [
   ...REPLICATION_ERROR_MIGRATIONS,
   ...MIGRATION_RUN_MIGRATIONS,
   ...PROVISIONING_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
 ];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */

@@ -8,3 +8,4 @@ export * from './streams/index.js';
 export * from './migrations-runs/migration-run.repository.js';
 export * from './replication-errors/index.js';
 export * from './provisioning/index.js';
+export * from './alerts/index.js';

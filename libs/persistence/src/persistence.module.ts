@@ -7,6 +7,7 @@ import { EndpointRepository } from './repositories/endpoint.repository.js';
 import { REPLICATION_ERROR_REPOSITORIES } from './replication-errors/replication-errors.schema.js';
 import { STREAM_REPOSITORIES } from './streams/streams.schema.js';
 import { PROVISIONING_REPOSITORIES } from './provisioning/provisioning.schema.js';
+import { ALERT_REPOSITORIES } from './alerts/alerts.schema.js';
 
 const REPOSITORIES = [
   EndpointRepository,
@@ -15,6 +16,7 @@ const REPOSITORIES = [
   ...REPLICATION_ERROR_REPOSITORIES,
   ...MIGRATION_RUN_REPOSITORIES,
   ...PROVISIONING_REPOSITORIES,
+  ...ALERT_REPOSITORIES,
 ];
 
 export interface PersistenceOptions {

@@ -126,7 +126,7 @@ SELECT json_build_object(
  'slots', (SELECT coalesce(json_agg(json_build_object(
      'name', r.slot_name, 'plugin', r.plugin, 'slot_type', r.slot_type, 'database', r.database,
      'active', r.active, 'active_pid', r.active_pid, 'wal_status', r.wal_status,
-     'restart_lsn', r.restart_lsn, 'confirmed_flush_lsn', r.confirmed_flush_lsn,
+     'restart_lsn', r.restart_lsn, 'confirmed_flush_lsn', r.confirmed_flush_lsn, 'safe_wal_size', r.safe_wal_size,
      'retained_bytes', pg_catalog.pg_wal_lsn_diff((SELECT lsn FROM w), r.restart_lsn),
      'lag_bytes', pg_catalog.pg_wal_lsn_diff((SELECT lsn FROM w), r.confirmed_flush_lsn),
      'write_lag', extract(epoch FROM ws.write_lag), 'flush_lag', extract(epoch FROM ws.flush_lag),

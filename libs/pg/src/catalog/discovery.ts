@@ -251,5 +251,7 @@ function parseSlot(s: Json): SlotInfo {
     flushLagSeconds: numOrNull(s['flush_lag']),
     replayLagSeconds: numOrNull(s['replay_lag']),
     walsenderState: strOrNull(s['walsender_state']),
+    // PG13+ `safe_wal_size`; absent from results of older statement texts (kept out of the object then).
+    ...(s['safe_wal_size'] !== undefined ? { safeWalSizeBytes: numOrNull(s['safe_wal_size']) } : {}),
   };
 }

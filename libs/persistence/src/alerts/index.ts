@@ -1,0 +1,5 @@
+export * from './1764800000000-alerts.js';
+export * from './alert.repository.js';
+export * from './alerts.schema.js';
+export * from './notification.repository.js';
+export * from './slot-sample.repository.js';
