@@ -13,10 +13,15 @@ import {
 } from 'class-validator';
 import { CredentialRefDto } from './endpoint.dto.js';
 
-/** A PostgreSQL identifier as prm accepts it: 1-63 characters, no NUL (bytes are re-checked by libs/pg). */
-const IDENTIFIER = /^[^\0]{1,63}$/;
-/** `schema.table` or `table`, optionally double-quoted parts; the server resolves it (libs/pg splits it). */
-const QUALIFIED = /^[^\0]{1,200}$/;
+/**
+ * Names prm gives the objects it creates: a regular SQL identifier (letter or underscore, then letters, digits, _ or
+ * $; at most 63 bytes), so DBAs never have to quote them in psql. They are still quoted in every statement.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+/** One part of a table name: a regular identifier, or a double-quoted one (`""` for a quote inside, no NUL). */
+const PART = '(?:[A-Za-z_][A-Za-z0-9_$]{0,62}|"(?:[^"\\0]|"")+")';
+/** `table` or `schema.table`; the server resolves it and libs/pg splits and re-quotes it. */
+const QUALIFIED = new RegExp(`^${PART}(?:\\.${PART})?$`);
 
 /** `WITH (...)` options of the subscription; absent = the server default (and what the target version supports). */
 export class SubscriptionOptionsDto {
@@ -68,12 +73,17 @@ export class CreateStreamDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(5000)
   @IsString({ each: true })
-  @Matches(QUALIFIED, { each: true, message: 'each table must be schema.table' })
+  @Matches(QUALIFIED, {
+    each: true,
+    message: 'each table must be table or schema.table (double-quote parts that need it)',
+  })
   tables?: string[];
 
   /** Default `prm_<source name>_pub` (derived, shortened to 63 bytes). */
   @IsOptional()
-  @Matches(IDENTIFIER, { message: 'publicationName must be 1-63 characters without NUL' })
+  @Matches(IDENTIFIER, {
+    message: 'publicationName must be a plain identifier: a letter or _, then letters, digits, _ or $ (at most 63)',
+  })
   publicationName?: string;
 
   /** Reuse an existing publication of that name (prm will never drop it). Default false. */
@@ -83,7 +93,9 @@ export class CreateStreamDto {
 
   /** Default `prm_<source>_to_<target>`; also the replication slot name. */
   @IsOptional()
-  @Matches(IDENTIFIER, { message: 'subscriptionName must be 1-63 characters without NUL' })
+  @Matches(IDENTIFIER, {
+    message: 'subscriptionName must be a plain identifier: a letter or _, then letters, digits, _ or $ (at most 63)',
+  })
   subscriptionName?: string;
 
   @IsOptional()
