@@ -1,4 +1,6 @@
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /** Environment every prm service reads (validated at start; see README "Configuration"). */
 export class CommonEnv {
@@ -26,4 +28,14 @@ export class CommonEnv {
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   PRM_AWS_ENDPOINT?: string;
+
+  /**
+   * Bound of a graceful shutdown after SIGTERM/SIGINT, ms: workers stop taking jobs and finish (or return) the
+   * active ones, connections close; past it the process logs `shutdown timed out` and exits 1.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  PRM_SHUTDOWN_TIMEOUT_MS = 10_000;
 }

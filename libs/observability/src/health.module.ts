@@ -1,18 +1,37 @@
 import { Controller, type DynamicModule, Get, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { QueueDiscovery } from './queue-discovery.js';
+import { WorkerDrain } from './shutdown.js';
 
 const HEALTH_REDIS = Symbol('HEALTH_REDIS');
 
-/** Readiness probes: prm's metadata database and Redis, each with a 2 s budget. */
+/** Readiness probes: prm's metadata database and Redis (each with a 2 s budget), and the BullMQ workers. */
 @Injectable()
 export class ReadinessIndicators implements OnModuleDestroy {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     @Inject(HEALTH_REDIS) private readonly redis: Redis,
+    private readonly queues: QueueDiscovery,
   ) {}
+
+  /**
+   * `queue_workers`: every BullMQ worker of this service is running (not closing, closed or paused); details per
+   * queue (`running` | `paused` | `closing` | `stopped`). Up when the service has no worker (gateway).
+   */
+  workers() {
+    const session = this.indicators.check('queue_workers');
+    const states: Record<string, string> = {};
+    for (const { worker } of this.queues.workers()) {
+      const state = worker.closing ? 'closing' : worker.isPaused() ? 'paused' : worker.isRunning() ? 'running' : 'stopped';
+      states[worker.name] = state;
+    }
+    const ok = Object.values(states).every((s) => s === 'running');
+    return ok ? session.up(states) : session.down(states);
+  }
 
   async database() {
     const session = this.indicators.check('metadata_db');
@@ -46,7 +65,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** `GET /health/live` (the process answers) and `GET /health/ready` (metadata DB and Redis answer). */
+/**
+ * `GET /health/live` (the process answers) and `GET /health/ready` (metadata DB and Redis answer, BullMQ workers
+ * run; 503 with the failing checks otherwise, and during shutdown once workers close).
+ */
 @Controller('health')
 export class HealthController {
   constructor(
@@ -63,20 +85,29 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.readiness.database(), () => this.readiness.redisPing()]);
+    return this.health.check([
+      () => this.readiness.database(),
+      () => this.readiness.redisPing(),
+      () => this.readiness.workers(),
+    ]);
   }
 }
 
-/** Health endpoints for a service; needs the global DataSource from PersistenceModule. */
+/**
+ * Health endpoints for a service, and the drain that stops its BullMQ workers at shutdown ({@link WorkerDrain});
+ * needs the global DataSource from PersistenceModule.
+ */
 @Module({})
 export class HealthModule {
   static forRoot(options: { redisUrl: string }): DynamicModule {
     return {
       module: HealthModule,
-      imports: [TerminusModule],
+      imports: [TerminusModule, DiscoveryModule],
       controllers: [HealthController],
       providers: [
         ReadinessIndicators,
+        QueueDiscovery,
+        WorkerDrain,
         {
           provide: HEALTH_REDIS,
           useFactory: () =>

@@ -4,3 +4,8 @@ export * from './health.module.js';
 export * from './logger.module.js';
 export * from './redaction.js';
 export * from './service-runtime.js';
+export * from './correlation.js';
+export * from './metrics/metrics.module.js';
+export * from './metrics/registry.js';
+export * from './queue-discovery.js';
+export * from './shutdown.js';
