@@ -49,6 +49,11 @@ export interface AwsFake {
   logEventsPageSize: number;
   /** SQS (AWS JSON 1.0, `AmazonSQS.*`): create queues, read what was sent (see sqs-fake.ts). */
   sqs: SqsFake;
+  /**
+   * SNS (AWS Query protocol, `Version=2010-03-31`): topic ARN → messages published to it. Add a topic (empty array)
+   * before publishing; `Publish` to an unknown topic fails with `NotFound`.
+   */
+  snsTopics: Map<string, { subject: string | null; message: string; messageId: string }[]>;
   /** Every request received, in order. */
   requests: AwsFakeRequest[];
   stop(): Promise<void>;
@@ -73,6 +78,7 @@ interface FakeState {
   logEvents: AwsFake['logEvents'];
   logEventsPageSize: number;
   sqs: ReturnType<typeof createSqsFake>;
+  snsTopics: AwsFake['snsTopics'];
 }
 
 type Handler = (op: string, body: Record<string, unknown>, state: FakeState) => unknown | Promise<unknown>;
@@ -228,6 +234,23 @@ function rds(params: URLSearchParams, region: string, state: FakeState): string 
   return `<LogFileData>${xmlEscape(bytes.subarray(from, to).toString('utf8'))}</LogFileData><AdditionalDataPending>${to < bytes.length}</AdditionalDataPending><Marker>${to}</Marker>`;
 }
 
+/** SNS `Publish` (AWS Query protocol): returns the inner XML of `<PublishResult>`, throws AwsFakeError. */
+function sns(params: URLSearchParams, state: FakeState): string {
+  const action = params.get('Action') ?? '';
+  if (action !== 'Publish') {
+    throw new AwsFakeError('InvalidAction', `The action ${action} is not valid for this web service.`);
+  }
+  const arn = params.get('TopicArn') ?? '';
+  checkDenied(state, 'sns:Publish', arn);
+  const topic = state.snsTopics.get(arn);
+  if (!topic) throw new AwsFakeError('NotFound', 'Topic does not exist', 404);
+  const message = params.get('Message');
+  if (!message) throw new AwsFakeError('InvalidParameter', 'Invalid parameter: Empty message');
+  const messageId = randomUUID();
+  topic.push({ subject: params.get('Subject'), message, messageId });
+  return `<MessageId>${messageId}</MessageId>`;
+}
+
 function sendXml(res: ServerResponse, status: number, xml: string): void {
   res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml) });
   res.end(xml);
@@ -267,6 +290,7 @@ export async function startAwsFake(): Promise<AwsFake> {
     logEvents: new Map(),
     logEventsPageSize: 10_000,
     sqs: createSqsFake(() => endpoint),
+    snsTopics: new Map(),
   };
   let endpoint = '';
   const requests: AwsFakeRequest[] = [];
@@ -306,16 +330,17 @@ export async function startAwsFake(): Promise<AwsFake> {
     const params = new URLSearchParams(await readBody(req));
     const region = regionOf(req);
     const action = params.get('Action') ?? '';
+    const isSns = params.get('Version') === '2010-03-31';
     requests.push({
-      target: `rds.${action}`,
+      target: `${isSns ? 'sns' : 'rds'}.${action}`,
       body: Object.fromEntries(params),
       region,
       contentType: req.headers['content-type'] ?? null,
     });
     const requestId = randomUUID();
-    const ns = 'http://rds.amazonaws.com/doc/2014-10-31/';
+    const ns = isSns ? 'http://sns.amazonaws.com/doc/2010-03-31/' : 'http://rds.amazonaws.com/doc/2014-10-31/';
     try {
-      const inner = rds(params, region ?? 'us-east-1', state);
+      const inner = isSns ? sns(params, state) : rds(params, region ?? 'us-east-1', state);
       sendXml(
         res,
         200,
@@ -339,6 +364,7 @@ export async function startAwsFake(): Promise<AwsFake> {
   return {
     endpoint,
     sqs: state.sqs,
+    snsTopics: state.snsTopics,
     secrets: state.secrets,
     rdsLogs: state.rdsLogs,
     get rdsPortionBytes() {
