@@ -26,7 +26,13 @@ export class ReadinessIndicators implements OnModuleDestroy {
     const session = this.indicators.check('queue_workers');
     const states: Record<string, string> = {};
     for (const { worker } of this.queues.workers()) {
-      const state = worker.closing ? 'closing' : worker.isPaused() ? 'paused' : worker.isRunning() ? 'running' : 'stopped';
+      const state = worker.closing
+        ? 'closing'
+        : worker.isPaused()
+          ? 'paused'
+          : worker.isRunning()
+            ? 'running'
+            : 'stopped';
       states[worker.name] = state;
     }
     const ok = Object.values(states).every((s) => s === 'running');

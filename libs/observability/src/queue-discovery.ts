@@ -66,7 +66,8 @@ export class QueueDiscovery {
       found.push({
         owner: instance.constructor?.name ?? 'unknown',
         worker,
-        ownShutdown: typeof (instance as { beforeApplicationShutdown?: unknown }).beforeApplicationShutdown === 'function',
+        ownShutdown:
+          typeof (instance as { beforeApplicationShutdown?: unknown }).beforeApplicationShutdown === 'function',
       });
     }
     return found;

@@ -4,7 +4,7 @@ import { CredentialsModule } from '@prm/aws';
 import { ConfigServiceModule } from '@prm/config-service';
 import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
 import { MigratorServiceModule } from '@prm/migrator-service';
-import { type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
+import { MonitorCloudWatchModule, type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
 import { type CommonEnv, coreImports } from '@prm/observability';
 import { ProvisionerServiceModule } from '@prm/provisioner-service';
 
@@ -38,6 +38,12 @@ export class AllInOneModule {
           backfillStallMs: s.monitor.PRM_BACKFILL_STALL_MS,
           metricsRetentionDays: s.monitor.PRM_METRICS_RETENTION_DAYS,
           logs: { awsEndpoint: s.common.PRM_AWS_ENDPOINT },
+        }),
+        MonitorCloudWatchModule.forRoot({
+          enabled: s.monitor.PRM_CLOUDWATCH_METRICS === 'true',
+          redisPrefix: s.common.PRM_REDIS_PREFIX,
+          region: s.common.AWS_REGION,
+          endpoint: s.common.PRM_AWS_ENDPOINT,
         }),
         ProvisionerServiceModule.forRoot(s.processEnv),
         MigratorServiceModule,

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CredentialsModule } from '@prm/aws';
 import { type CommonEnv, coreImports } from '@prm/observability';
 import type { MonitorEnv } from './env.js';
+import { MonitorCloudWatchModule } from './metrics/cloudwatch-queue-depth.js';
 import { MonitorServiceModule } from './monitor-service.module.js';
 
 /** Composition root of the monitor when it runs alone (scale it out: BullMQ shares the poll jobs). */
@@ -20,6 +21,12 @@ export class MonitorAppModule {
           backfillStallMs: env.PRM_BACKFILL_STALL_MS,
           metricsRetentionDays: env.PRM_METRICS_RETENTION_DAYS,
           logs: { awsEndpoint: common.PRM_AWS_ENDPOINT },
+        }),
+        MonitorCloudWatchModule.forRoot({
+          enabled: env.PRM_CLOUDWATCH_METRICS === 'true',
+          redisPrefix: common.PRM_REDIS_PREFIX,
+          region: common.AWS_REGION,
+          endpoint: common.PRM_AWS_ENDPOINT,
         }),
       ],
     };

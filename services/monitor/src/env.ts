@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 
 /** Monitor settings (see README "Configuration"). */
 export class MonitorEnv {
@@ -44,4 +44,11 @@ export class MonitorEnv {
   @Min(0)
   @Max(65535)
   PRM_PORT = 8082;
+
+  /**
+   * `true`: publish `prm/MonitorPollQueueDepth` (waiting + delayed `monitor-poll` jobs, dimension `RedisPrefix`)
+   * to CloudWatch every minute, for the ECS autoscaling of the monitor (deploy/cdk).
+   */
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  PRM_CLOUDWATCH_METRICS = 'false';
 }

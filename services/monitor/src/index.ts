@@ -12,3 +12,5 @@ export * from './monitor-service.module.js';
 export * from './streams/lag.js';
 export * from './streams/stream-state.js';
 export * from './streams/stream-status.service.js';
+export * from './metrics/cloudwatch-queue-depth.js';
+export * from './metrics/monitor-metrics.js';

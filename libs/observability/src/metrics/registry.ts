@@ -27,8 +27,7 @@ export function histogram<L extends string>(
   buckets: number[],
 ): Histogram<L> {
   return (
-    (register.getSingleMetric(name) as Histogram<L> | undefined) ??
-    new Histogram({ name, help, labelNames, buckets })
+    (register.getSingleMetric(name) as Histogram<L> | undefined) ?? new Histogram({ name, help, labelNames, buckets })
   );
 }
 

@@ -4,6 +4,7 @@ import { type EndpointStatus, type EndpointView, type TableSizeInfo } from '@prm
 import { classifyPgError, type DiscoveryResult, runDiscovery, runTableSizes } from '@prm/pg';
 
 import { type EndpointConnectionManager } from './endpoint-connection.manager.js';
+import { recordPoll } from '../metrics/monitor-metrics.js';
 
 /** Default interval of the publisher's table-size query, ms (monitoring.md §1.2: every 60–300 s). */
 export const DEFAULT_TABLE_SIZE_REFRESH_MS = 60_000;
@@ -61,6 +62,13 @@ export class EndpointPollerService {
    * @param previous the endpoint's last status, null before its first poll.
    */
   async poll(endpoint: EndpointView, previous: EndpointStatus | null): Promise<EndpointStatus> {
+    const started = performance.now();
+    const status = await this.pollOnce(endpoint, previous);
+    recordPoll(endpoint.id, endpoint.name, (performance.now() - started) / 1000, status.reachability === 'reachable');
+    return status;
+  }
+
+  private async pollOnce(endpoint: EndpointView, previous: EndpointStatus | null): Promise<EndpointStatus> {
     const now = this.clock();
     const checkedAt = now.toISOString();
     try {

@@ -1,8 +1,10 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { JobName, QueueName } from '@prm/contracts';
+import { runJobWithCorrelation } from '@prm/observability';
 import { type Job } from 'bullmq';
 
+import { forgetEndpoint } from '../metrics/monitor-metrics.js';
 import { MONITOR_SETTINGS, type MonitorSettings } from '../monitor.ports.js';
 import { MonitorPollService, type PollEndpointJobData } from './monitor-poll.service.js';
 import { tickTimestamp } from './poll.scheduler.js';
@@ -31,7 +33,12 @@ export class PollProcessor extends WorkerHost implements OnApplicationBootstrap 
     this.worker.concurrency = this.settings.concurrency;
   }
 
-  async process(job: Job): Promise<unknown> {
+  /** Handles one job with its correlation id bound to the log lines (`monitor-poll:<job id>`). */
+  process(job: Job): Promise<unknown> {
+    return runJobWithCorrelation(job, () => this.handle(job));
+  }
+
+  private async handle(job: Job): Promise<unknown> {
     switch (job.name) {
       case JobName.PollTick:
         return { endpoints: await this.monitor.fanOut(tickTimestamp(job)) };
@@ -41,6 +48,7 @@ export class PollProcessor extends WorkerHost implements OnApplicationBootstrap 
           throw new InvalidPollJobError(`job ${job.id}: poll-endpoint needs a string endpointId`);
         }
         const status = await this.monitor.pollEndpoint(data.endpointId);
+        if (status === null) forgetEndpoint(data.endpointId);
         return { reachability: status?.reachability ?? 'deleted' };
       }
       default:

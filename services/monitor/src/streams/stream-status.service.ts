@@ -34,6 +34,7 @@ import {
   resolveStreamSettings,
   type StreamSettings,
 } from '../monitor.ports.js';
+import { forgetStream, recordStreamLag } from '../metrics/monitor-metrics.js';
 import { findPublisher } from '../topology/topology.builder.js';
 import { computeDrift, lagSeconds, thresholdLevel, walsenderLag } from './lag.js';
 import { deriveStreamState } from './stream-state.js';
@@ -445,6 +446,7 @@ export class StreamStatusService {
         lagSeconds: detail.lag.seconds,
         backfillPercent: detail.backfill?.percent ?? null,
       });
+      recordStreamLag(detail);
     }
     await this.maybePurge(now);
     const message: LiveMessage = { type: 'stream.updated', streamIds: ids, at: now.toISOString() };
@@ -471,6 +473,7 @@ export class StreamStatusService {
       endpoint.id,
       status.subscriptions.map((s) => s.name),
     );
+    for (const id of gone) forgetStream(id);
     if (gone.length > 0)
       this.logger.log(`streams removed (subscription dropped on ${endpoint.name}): ${gone.join(', ')}`);
   }
