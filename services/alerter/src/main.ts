@@ -8,7 +8,7 @@ import { AlerterEnv } from './env.js';
 await runService(async () => {
   const common = validateEnv(CommonEnv, process.env);
   const env = validateEnv(AlerterEnv, process.env);
-  const app = await NestFactory.create(AlerterAppModule.forRoot(common, process.env), { bufferLogs: true });
+  const app = await NestFactory.create(AlerterAppModule.forRoot(common, env, process.env), { bufferLogs: true });
   await startBusListener(app, common);
   await app.listen(env.PRM_PORT, '0.0.0.0');
 });

@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AlerterServiceModule } from '@prm/alerter-service';
+import { AlerterServiceModule, AlerterSettingsEnv, alerterSettings } from '@prm/alerter-service';
 import { CredentialsModule } from '@prm/aws';
 import { ConfigServiceModule } from '@prm/config-service';
 import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
 import { MigratorServiceModule } from '@prm/migrator-service';
 import { MonitorCloudWatchModule, type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
-import { type CommonEnv, coreImports } from '@prm/observability';
+import { type CommonEnv, coreImports, validateEnv } from '@prm/observability';
 import { ProvisionerServiceModule } from '@prm/provisioner-service';
 
 export interface AllInOneSettings {
@@ -47,7 +47,9 @@ export class AllInOneModule {
         }),
         ProvisionerServiceModule.forRoot(s.processEnv),
         MigratorServiceModule,
-        AlerterServiceModule,
+        AlerterServiceModule.forRoot(
+          alerterSettings(validateEnv(AlerterSettingsEnv, s.processEnv), s.common, s.processEnv),
+        ),
       ],
     };
   }

@@ -43,6 +43,7 @@ export type AlertPatch = Partial<
     | 'resolvedAt'
     | 'hits'
     | 'lastObservation'
+    | 'silencedUntil'
   >
 >;
 
@@ -134,6 +135,7 @@ const PATCH_COLUMNS: Record<keyof AlertPatch, (v: never) => [string, unknown][]>
   resolvedAt: (v) => [['resolved_at', v]],
   hits: (v) => [['hits', v]],
   lastObservation: (v) => [['last_observation', v]],
+  silencedUntil: (v) => [['silenced_until', v]],
 };
 
 /** A fixed key for `pg_advisory_xact_lock`: alert evaluations run one at a time across alerter processes. */

@@ -1,6 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
-import { type EndpointStatus, type EndpointView, EventPattern, JobName, QueueName } from '@prm/contracts';
+import {
+  ALERT_EVAL_ENQUEUER,
+  type AlertEvalEnqueuer,
+  type EndpointStatus,
+  type EndpointView,
+  EventPattern,
+  JobName,
+  QueueName,
+} from '@prm/contracts';
 import { Queue } from 'bullmq';
 
 import {
@@ -46,6 +54,7 @@ export class MonitorPollService implements OnApplicationShutdown {
     @InjectQueue(QueueName.MonitorPoll) private readonly queue: Queue,
     @Inject(StreamStatusService) private readonly streams: StreamStatusService,
     @Optional() @Inject(MONITOR_LOG_INGESTION) private readonly logIngestion?: LogIngestion,
+    @Optional() @Inject(ALERT_EVAL_ENQUEUER) private readonly alertEval?: AlertEvalEnqueuer,
   ) {}
 
   /**
@@ -76,7 +85,8 @@ export class MonitorPollService implements OnApplicationShutdown {
 
   /**
    * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}), then
-   * re-derives the streams touching it (`StreamStatusService.afterPoll`, which emits `stream.updated`).
+   * re-derives the streams touching it (`StreamStatusService.afterPoll`, which emits `stream.updated`), then enqueues
+   * an `alert-eval` job for the snapshot when the alerter's enqueuer is present (`ALERT_EVAL_ENQUEUER`, optional).
    * An endpoint deleted meanwhile has its session closed and nothing stored.
    * @returns the stored status, or null when the endpoint no longer exists.
    * @throws only for failures of prm's own store or event bus (the job then fails and is kept for inspection).
@@ -97,6 +107,8 @@ export class MonitorPollService implements OnApplicationShutdown {
     const event: StatusUpdatedEvent = { endpointIds: [endpointId], at: status.checkedAt };
     await this.events.emit(EventPattern.StatusUpdated, event);
     await this.streams.afterPoll(endpoint, status);
+    // Durable alert evaluation of this snapshot (alerter); a Redis failure fails the job like the event bus would.
+    await this.alertEval?.enqueue({ endpointId, checkedAt: status.checkedAt });
     return status;
   }
 
