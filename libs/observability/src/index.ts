@@ -9,3 +9,5 @@ export * from './metrics/metrics.module.js';
 export * from './metrics/registry.js';
 export * from './queue-discovery.js';
 export * from './shutdown.js';
+export * from './bootstrap/endpoint-bootstrap.js';
+export * from './bootstrap/endpoint-bootstrap.module.js';

@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AlerterServiceModule, AlerterSettingsEnv, alerterSettings } from '@prm/alerter-service';
 import { CredentialsModule } from '@prm/aws';
-import { ConfigServiceModule } from '@prm/config-service';
+import { ConfigServiceModule, EndpointsService } from '@prm/config-service';
 import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
 import { MigratorServiceModule } from '@prm/migrator-service';
 import { MonitorCloudWatchModule, type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
-import { type CommonEnv, coreImports, validateEnv } from '@prm/observability';
+import { BootstrapEnv, type CommonEnv, coreImports, endpointBootstrapProviders, validateEnv } from '@prm/observability';
 import { ProvisionerServiceModule } from '@prm/provisioner-service';
 
 export interface AllInOneSettings {
@@ -20,6 +20,7 @@ export interface AllInOneSettings {
 @Module({})
 export class AllInOneModule {
   static forRoot(s: AllInOneSettings): DynamicModule {
+    const bootstrap = validateEnv(BootstrapEnv, s.processEnv);
     return {
       module: AllInOneModule,
       imports: [
@@ -51,6 +52,16 @@ export class AllInOneModule {
           alerterSettings(validateEnv(AlerterSettingsEnv, s.processEnv), s.common, s.processEnv),
         ),
       ],
+      // Optional endpoints from PRM_BOOTSTRAP_FILE / PRM_BOOTSTRAP_SSM_PATH, applied at start (config service).
+      providers: endpointBootstrapProviders(
+        {
+          file: bootstrap.PRM_BOOTSTRAP_FILE,
+          ssmPath: bootstrap.PRM_BOOTSTRAP_SSM_PATH,
+          region: s.common.AWS_REGION,
+          awsEndpoint: s.common.PRM_AWS_ENDPOINT,
+        },
+        EndpointsService,
+      ),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Gateway settings (see README "Configuration"). */
 export class GatewayEnv {
@@ -23,4 +23,11 @@ export class GatewayEnv {
   @IsInt()
   @Min(1024)
   PRM_MAX_BODY_BYTES = 1_048_576;
+
+  /**
+   * `true`: Bull Board (queue inspection, retry, delete) at `/admin/queues`. Until authentication lands anyone who
+   * reaches the gateway can use it: keep it off outside a trusted network.
+   */
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  PRM_BULL_BOARD = 'false';
 }

@@ -10,7 +10,7 @@ await runService(async () => {
   const common = validateEnv(CommonEnv, process.env);
   const env = validateEnv(GatewayEnv, process.env);
   const app = await NestFactory.create(GatewayAppModule.forRoot(common, env), { bufferLogs: true });
-  configureGatewayHttp(app, { maxBodyBytes: env.PRM_MAX_BODY_BYTES });
+  configureGatewayHttp(app, { maxBodyBytes: env.PRM_MAX_BODY_BYTES, bullBoard: env.PRM_BULL_BOARD === 'true' });
   await startBusListener(app, common);
   await app.listen(env.PRM_PORT, env.PRM_HOST);
 });

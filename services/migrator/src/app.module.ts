@@ -13,7 +13,11 @@ export class MigratorAppModule {
       imports: [
         ...coreImports(common, 'migrator'),
         CredentialsModule.forRoot({ env: processEnv, region: common.AWS_REGION, endpoint: common.PRM_AWS_ENDPOINT }),
-        MigratorServiceModule.forRoot({ jobLockMs: env.PRM_MIGRATION_JOB_LOCK_MS }),
+        MigratorServiceModule.forRoot({
+          jobLockMs: env.PRM_MIGRATION_JOB_LOCK_MS,
+          // The target under way may finish in 60% of the shutdown bound; the rest closes pools and Redis.
+          shutdownGraceMs: Math.floor(common.PRM_SHUTDOWN_TIMEOUT_MS * 0.6),
+        }),
       ],
     };
   }

@@ -12,10 +12,17 @@ export interface MigratorSettings {
   connectTimeoutMs: number;
   /** How long the stream check after each target waits for an apply worker between restarts. Default 3000. */
   streamCheckWaitMs: number;
+  /**
+   * At shutdown, how long the target being migrated may still finish before its session is closed (the target
+   * rolls back; the step stays `running` and the run resumes elsewhere). Default 6000 (60% of the default
+   * `PRM_SHUTDOWN_TIMEOUT_MS`).
+   */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_MIGRATOR_SETTINGS: MigratorSettings = {
   jobLockMs: 30_000,
   connectTimeoutMs: 10_000,
   streamCheckWaitMs: 3000,
+  shutdownGraceMs: 6000,
 };

@@ -4,13 +4,18 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { ApiErrorFilter } from './api-error.filter.js';
+import { mountBullBoard } from './bull-board.js';
 import { apiValidationPipe } from './validation.pipe.js';
 
 /**
  * HTTP hardening and conventions for the gateway: security headers, body size limit, the error body, DTO
- * validation, WebSocket adapter and OpenAPI at `/api/docs`.
+ * validation, WebSocket adapter, OpenAPI at `/api/docs`, and Bull Board at `/admin/queues` when `bullBoard` (default:
+ * `PRM_BULL_BOARD=true`, validated by `GatewayEnv`; see `mountBullBoard`).
  */
-export function configureGatewayHttp(app: INestApplication, options: { maxBodyBytes: number }): void {
+export function configureGatewayHttp(
+  app: INestApplication,
+  options: { maxBodyBytes: number; bullBoard?: boolean },
+): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   express.useBodyParser('json', { limit: options.maxBodyBytes });
@@ -27,6 +32,7 @@ export function configureGatewayHttp(app: INestApplication, options: { maxBodyBy
       },
     }),
   );
+  mountBullBoard(app, { enabled: options.bullBoard ?? process.env.PRM_BULL_BOARD === 'true' });
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(apiValidationPipe());
   app.useWebSocketAdapter(new WsAdapter(app));

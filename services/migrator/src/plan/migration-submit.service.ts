@@ -27,6 +27,7 @@ import {
   resolveTargets,
   statementViews,
 } from './migration-plan.js';
+import { withCorrelationId } from '@prm/observability';
 
 /** Options of a BullMQ migration job: the run id as job id (one job per run), kept on failure for inspection. */
 export function migrationJobOptions(runId: string) {
@@ -122,7 +123,8 @@ export class MigrationSubmitService {
       }
       throw err;
     }
-    const data: MigrationJobData = { runId };
+    // The HTTP request id travels with the job (worker log lines carry it as correlationId).
+    const data: MigrationJobData = withCorrelationId({ runId });
     await this.queue.add(JobName.RunMigration, data, migrationJobOptions(runId));
     const run = await this.runs.findById(runId);
     return run!;

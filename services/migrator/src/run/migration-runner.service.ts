@@ -11,9 +11,22 @@ import { CREDENTIAL_RESOLVER } from '@prm/aws';
 import { PRM_BUS } from '@prm/messaging';
 import { type CredentialResolver, destroyClient, openClient } from '@prm/pg';
 import { EndpointRepository, MigrationRunRepository, type MigrationStepPatch } from '@prm/persistence';
+import type pg from 'pg';
 import { lastValueFrom } from 'rxjs';
 import { MIGRATOR_SETTINGS, type MigratorSettings } from '../migrator.ports.js';
 import { checkStreamsAfter, runOnTarget, toStepError } from './target-runner.js';
+
+/**
+ * Thrown by {@link MigrationRunnerService.execute} when the service is shutting down: the run stays `running` (the
+ * step under way, if any, stays `running` and its target transaction was either committed — found again in
+ * `prm.migration_history` on resume — or rolled back), for the job to be returned to the queue and resumed.
+ */
+export class MigrationInterruptedError extends Error {
+  readonly code = 'migration-interrupted';
+  constructor(readonly runId: string) {
+    super(`migration run ${runId} interrupted by shutdown; it resumes from its recorded steps`);
+  }
+}
 
 /** `application_name` of migrator sessions on targets (visible in `pg_stat_activity`). */
 export const MIGRATOR_APPLICATION_NAME = 'prm-migrator';
@@ -27,6 +40,10 @@ export const MIGRATOR_APPLICATION_NAME = 'prm-migrator';
 @Injectable()
 export class MigrationRunnerService {
   private readonly logger = new Logger(MigrationRunnerService.name);
+  private stopping = false;
+  /** Open target sessions, and those closed by {@link abortActive}. */
+  private readonly active = new Set<pg.Client>();
+  private readonly aborted = new WeakSet<pg.Client>();
 
   constructor(
     private readonly runs: MigrationRunRepository,
@@ -36,8 +53,25 @@ export class MigrationRunnerService {
     @Inject(MIGRATOR_SETTINGS) private readonly settings: MigratorSettings,
   ) {}
 
+  /** Shutdown, step 1: no further target is started; the one under way may finish. */
+  requestStop(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * Shutdown, step 2 (grace over): closes the target sessions under way. The server rolls the open transaction
+   * back; nothing is recorded as failed ({@link MigrationInterruptedError} instead).
+   */
+  abortActive(): void {
+    for (const client of this.active) {
+      this.aborted.add(client);
+      destroyClient(client);
+    }
+  }
+
   /**
    * Runs (or resumes) run `runId`. A run already finished is left alone. Returns the final status.
+   * @throws MigrationInterruptedError when {@link requestStop} was called (checked before each target).
    * @throws only when the metadata store fails (BullMQ retries the job; the run resumes where it stopped).
    */
   async execute(runId: string): Promise<MigrationRunStatus | null> {
@@ -52,6 +86,7 @@ export class MigrationRunnerService {
 
     for (const step of run.steps) {
       if (step.status !== 'pending' && step.status !== 'running') continue;
+      if (this.stopping) throw new MigrationInterruptedError(runId);
       const resumed = step.status === 'running';
       const outcome = await this.runStep(run, step, resumed);
       if (outcome !== 'ok') {
@@ -110,6 +145,7 @@ export class MigrationRunnerService {
       await finish({ status: 'failed', error: toStepError(err, null), note: 'could not connect to the target' });
       return 'failed';
     }
+    this.active.add(client);
     try {
       let lastReported = 0;
       const result = await runOnTarget(client, {
@@ -128,6 +164,7 @@ export class MigrationRunnerService {
           await this.update(run.id, step.position, { statementsRun: n });
         },
       });
+      if (this.aborted.has(client) && result.status === 'failed') throw new MigrationInterruptedError(run.id);
       let status: MigrationStepView['status'] = result.status;
       let note = result.note;
       if (result.status === 'already-applied' && resumed && result.applied?.run_id === run.id) {
@@ -158,9 +195,12 @@ export class MigrationRunnerService {
       await finish({ status, statementsRun: result.statementsRun, note });
       return 'ok';
     } catch (err) {
+      if (err instanceof MigrationInterruptedError || this.aborted.has(client))
+        throw new MigrationInterruptedError(run.id);
       await finish({ status: 'failed', error: toStepError(err, null), note: 'the session to the target broke' });
       return 'failed';
     } finally {
+      this.active.delete(client);
       destroyClient(client);
     }
   }

@@ -1,11 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { JobName, type MigrationJobData, QueueName } from '@prm/contracts';
+import { runJobWithCorrelation } from '@prm/observability';
 import { MigrationRunRepository } from '@prm/persistence';
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { MIGRATOR_SETTINGS, type MigratorSettings } from '../migrator.ports.js';
 import { migrationJobOptions } from '../plan/migration-submit.service.js';
-import { MigrationRunnerService } from './migration-runner.service.js';
+import { MigrationInterruptedError, MigrationRunnerService } from './migration-runner.service.js';
 
 /** Thrown for a job this queue has no handler for, or without a run id. */
 export class InvalidMigrationJobError extends Error {
@@ -18,9 +26,14 @@ export class InvalidMigrationJobError extends Error {
  * (SIGKILL) is picked up again by any migrator once its lock (`jobLockMs`) expires, checked every `jobLockMs / 2`;
  * the runner then resumes from `migration_step`. At start, every queued or running run without a job is enqueued
  * again and a failed job of one is retried.
+ *
+ * Graceful shutdown (`beforeApplicationShutdown`): no new job is taken and no further target is started; the target
+ * under way may finish for `shutdownGraceMs`, then its session is closed (the target rolls back). The interrupted
+ * run stays `running` and its job goes back to `waiting` (same job id), so the next migrator resumes it from
+ * `migration_step` and `prm.migration_history`: nothing is lost, duplicated or half-recorded.
  */
 @Injectable()
-export class MigrationsProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class MigrationsProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(MigrationsProcessor.name);
   private worker: Worker | null = null;
 
@@ -33,7 +46,7 @@ export class MigrationsProcessor implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     const lock = this.settings.jobLockMs;
-    this.worker = new Worker(QueueName.Migrations, (job) => this.process(job), {
+    this.worker = new Worker(QueueName.Migrations, (job, token) => this.process(job, token), {
       connection: this.queue.opts.connection,
       prefix: this.queue.opts.prefix,
       concurrency: 1,
@@ -44,6 +57,20 @@ export class MigrationsProcessor implements OnApplicationBootstrap, OnApplicatio
     });
     this.worker.on('error', (err) => this.logger.error(`migrations worker: ${err.message}`));
     await this.resumeUnfinished();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.worker) return;
+    this.runner.requestStop();
+    const grace = setTimeout(() => {
+      this.logger.warn(`shutdown: target still running after ${this.settings.shutdownGraceMs} ms; closing its session`);
+      this.runner.abortActive();
+    }, this.settings.shutdownGraceMs);
+    try {
+      await this.worker.close();
+    } finally {
+      clearTimeout(grace);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -64,13 +91,31 @@ export class MigrationsProcessor implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** Handles one job of queue `migrations`. @throws InvalidMigrationJobError for an unknown job or payload. */
-  async process(job: Job): Promise<unknown> {
-    if (job.name !== JobName.RunMigration) {
-      throw new InvalidMigrationJobError(`job ${job.id}: no handler for "${job.name}" on ${QueueName.Migrations}`);
-    }
-    const data = job.data as Partial<MigrationJobData> | null;
-    if (typeof data?.runId !== 'string') throw new InvalidMigrationJobError(`job ${job.id}: runId missing`);
-    return { status: await this.runner.execute(data.runId) };
+  /**
+   * Handles one job of queue `migrations` with its correlation id (the submitting HTTP request's) bound to the log
+   * lines. An interrupted run's job is moved back to `waiting` (BullMQ `WaitingError`).
+   * @throws InvalidMigrationJobError for an unknown job or payload.
+   */
+  process(job: Job, token?: string): Promise<unknown> {
+    return runJobWithCorrelation(job, async () => {
+      if (job.name !== JobName.RunMigration) {
+        throw new InvalidMigrationJobError(`job ${job.id}: no handler for "${job.name}" on ${QueueName.Migrations}`);
+      }
+      const data = job.data as Partial<MigrationJobData> | null;
+      if (typeof data?.runId !== 'string') throw new InvalidMigrationJobError(`job ${job.id}: runId missing`);
+      this.logger.log(`migration run ${data.runId}: job started`);
+      try {
+        const status = await this.runner.execute(data.runId);
+        this.logger.log(`migration run ${data.runId}: job finished (${status ?? 'no such run'})`);
+        return { status };
+      } catch (err) {
+        if (err instanceof MigrationInterruptedError && token) {
+          await job.moveToWait(token);
+          this.logger.log(`migration run ${data.runId}: interrupted by shutdown; job returned to the queue`);
+          throw new WaitingError();
+        }
+        throw err;
+      }
+    });
   }
 }
