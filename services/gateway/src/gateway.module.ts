@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
+import { GatewayAlertsModule } from './alerts/alerts.controller.js';
 import { ConfigClient } from './endpoints/config.client.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
 import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
@@ -28,6 +29,7 @@ export class GatewayModule {
           exclude: ['/api/{*path}', '/health/{*path}', '/ws', '/metrics'],
         }),
         GatewayMigrationsModule,
+        GatewayAlertsModule,
       ],
       controllers: [
         EndpointsController,

@@ -21,6 +21,19 @@ export interface NotificationJobData {
   groupKey: string;
 }
 
+/** Data of a channel test job (`POST /api/channels/:id/test`): one attempt, the result is the job's return value. */
+export interface ChannelTestJobData {
+  channelId: string;
+  test: true;
+}
+
+/** Return value of a channel test job; `error` is safe to show (no secret, no URL query). */
+export interface ChannelTestResult {
+  ok: boolean;
+  error: string | null;
+  durationMs: number;
+}
+
 /** Deterministic id of a group's job: re-enqueueing a group (sweeper, retried evaluation) adds no second job. */
 export function notificationJobId(d: NotificationJobData): string {
   return `notify:${d.channelId}:${d.groupKey}`;
@@ -109,6 +122,22 @@ export class NotificationService {
   /** Sends `alerts` as one `event` message to `channel` (also used by the channel test). @throws DeliveryError */
   async sendTo(channel: ChannelRecord, event: 'fired' | 'resolved', alerts: AlertView[], test = false): Promise<void> {
     await this.sender.send(channel.config, buildMessage(event, alerts, new Date(), test));
+  }
+
+  /** Sends a test message to channel `channelId` (enabled or not); never throws for a delivery failure. */
+  async test(channelId: string): Promise<ChannelTestResult> {
+    const started = Date.now();
+    const channel = await this.channels.get(channelId);
+    if (!channel) return { ok: false, error: 'channel not found', durationMs: 0 };
+    try {
+      await this.sendTo(channel, 'fired', [], true);
+      notificationsTotal.inc({ channel_kind: channel.kind, outcome: 'sent' });
+      return { ok: true, error: null, durationMs: Date.now() - started };
+    } catch (err) {
+      notificationsTotal.inc({ channel_kind: channel.kind, outcome: 'failed' });
+      const message = err instanceof DeliveryError ? err.message : `unexpected: ${(err as Error).message}`;
+      return { ok: false, error: message, durationMs: Date.now() - started };
+    }
   }
 
   /** Re-enqueues groups left pending (e.g. the process died between the evaluation's commit and its enqueue). */

@@ -25,6 +25,11 @@ export class LiveEventsController {
     if (message?.type === 'migration.progress') this.live.broadcast(message);
   }
 
+  @OnEvent(EventPattern.AlertChanged)
+  alertChanged(@Payload() message: LiveMessage): void {
+    if (message?.type === 'alert.changed') this.live.broadcast(message);
+  }
+
   @OnEvent(EventPattern.EndpointChanged)
   endpointChanged(@Payload() message: LiveMessage): void {
     if (message?.type === 'endpoint.changed') this.live.broadcast(message);
