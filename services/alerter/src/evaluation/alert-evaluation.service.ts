@@ -161,12 +161,12 @@ export class AlertEvaluationService {
         if (op.transition) changed.push(row.id);
       }
       const channels = (await this.channels.list(q)).filter((c) => c.enabled);
-      const groupBase = `${job.endpointId}:${Date.parse(status.checkedAt)}`;
+      const groupBase = `${job.endpointId}_${Date.parse(status.checkedAt)}`;
       const deliveries = (['fired', 'resolved'] as const).flatMap((event) =>
         (event === 'fired' ? fired : resolved)
           .filter((a) => !silencedUntil(silences, a.kind, a.subject.id))
           .flatMap((a) =>
-            channels.map((c) => ({ alertId: a.id, channelId: c.id, event, groupKey: `${groupBase}:${event}` })),
+            channels.map((c) => ({ alertId: a.id, channelId: c.id, event, groupKey: `${groupBase}_${event}` })),
           ),
       );
       const inserted = await this.notifications.insertMany(q, deliveries);

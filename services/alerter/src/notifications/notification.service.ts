@@ -36,7 +36,7 @@ export interface ChannelTestResult {
 
 /** Deterministic id of a group's job: re-enqueueing a group (sweeper, retried evaluation) adds no second job. */
 export function notificationJobId(d: NotificationJobData): string {
-  return `notify:${d.channelId}:${d.groupKey}`;
+  return `notify_${d.channelId}_${d.groupKey}`; // BullMQ refuses most custom ids with ":"
 }
 
 /** Outcome of one delivery attempt. */

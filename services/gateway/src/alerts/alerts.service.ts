@@ -215,7 +215,7 @@ export class AlertsService {
       JobName.SendNotification,
       { channelId: id, test: true },
       {
-        jobId: `notify-test:${id}:${randomUUID()}`,
+        jobId: `notify-test_${id}_${randomUUID()}`,
         attempts: 1,
         removeOnComplete: { age: 3600 },
         removeOnFail: { age: 3600 },
