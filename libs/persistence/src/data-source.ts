@@ -11,6 +11,7 @@ import {
 import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js';
 import { PROVISIONING_ENTITIES, PROVISIONING_MIGRATIONS } from './provisioning/provisioning.schema.js';
 import { ALERT_ENTITIES, ALERT_MIGRATIONS } from './alerts/alerts.schema.js';
+import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from './audit/audit.schema.js';
 
 /** Every entity of prm's metadata store. */
 export const ENTITIES = [
@@ -21,6 +22,7 @@ export const ENTITIES = [
   ...MIGRATION_RUN_ENTITIES,
   ...PROVISIONING_ENTITIES,
   ...ALERT_ENTITIES,
+  ...AUDIT_ENTITIES,
 ];
 /** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -30,6 +32,7 @@ export const MIGRATIONS = [
   ...MIGRATION_RUN_MIGRATIONS,
   ...PROVISIONING_MIGRATIONS,
   ...ALERT_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
 ];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */

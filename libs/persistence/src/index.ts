@@ -9,3 +9,4 @@ export * from './migrations-runs/migration-run.repository.js';
 export * from './replication-errors/index.js';
 export * from './provisioning/index.js';
 export * from './alerts/index.js';
+export * from './audit/audit.repository.js';

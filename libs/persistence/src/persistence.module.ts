@@ -8,6 +8,7 @@ import { REPLICATION_ERROR_REPOSITORIES } from './replication-errors/replication
 import { STREAM_REPOSITORIES } from './streams/streams.schema.js';
 import { PROVISIONING_REPOSITORIES } from './provisioning/provisioning.schema.js';
 import { ALERT_REPOSITORIES } from './alerts/alerts.schema.js';
+import { AUDIT_REPOSITORIES } from './audit/audit.schema.js';
 
 const REPOSITORIES = [
   EndpointRepository,
@@ -17,6 +18,7 @@ const REPOSITORIES = [
   ...MIGRATION_RUN_REPOSITORIES,
   ...PROVISIONING_REPOSITORIES,
   ...ALERT_REPOSITORIES,
+  ...AUDIT_REPOSITORIES,
 ];
 
 export interface PersistenceOptions {

@@ -19,6 +19,8 @@ interface HostileCase {
   path: string | (() => string);
   body?: unknown;
   raw?: { contentType: string; data: string | Buffer };
+  /** Refused by the body parser before any route runs (so not in the audit log). */
+  unparsable?: true;
 }
 
 // Hostile input against every writable API surface. Each case must get a 4xx with a clear message (never a 500,
@@ -78,7 +80,8 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
       const hash = createHash('sha256');
       for (const { t } of tables.rows) {
         // endpoint_status and stream snapshots change with every poll: compare what an API call could change
-        if (/endpoint_status|stream_status|metric_sample|wal_sample|log_cursor/.test(t)) continue;
+        // audit_event records every refused attempt: checked on its own below
+        if (/endpoint_status|stream_status|metric_sample|wal_sample|log_cursor|audit_event/.test(t)) continue;
         const rows = await client.query(`SELECT row_to_json(x)::text AS j FROM ${t} x ORDER BY 1`);
         hash.update(t + rows.rows.map((r: { j: string }) => r.j).join('\n'));
       }
@@ -220,12 +223,14 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
     { name: 'body is an array', method: 'post', path: '/api/endpoints', body: [endpoint({ name: 'arr' })] },
     {
       name: 'malformed JSON',
+      unparsable: true,
       method: 'post',
       path: '/api/endpoints',
       raw: { contentType: 'application/json', data: '{"name": "x",' },
     },
     {
       name: '10 MB body',
+      unparsable: true,
       method: 'post',
       path: '/api/endpoints',
       raw: {
@@ -326,6 +331,15 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
     console.log(outcomes.join('\n'));
     expect(await catalogFingerprint()).toBe(catalogBefore);
     expect(await metadataFingerprint()).toBe(metadataBefore);
+    // every refused write attempt is in the audit log as refused (reads are not audited)
+    const writes = cases.filter((c) => c.method !== 'get' && !c.unparsable).length;
+    const audit = await new pg.Client({ connectionString: db.url });
+    await audit.connect();
+    const { rows } = await audit.query<{ outcome: string; n: string }>(
+      "SELECT outcome, count(*) AS n FROM audit_event WHERE action NOT LIKE 'POST /api/endpoints' OR status_code <> 201 GROUP BY outcome",
+    );
+    await audit.end();
+    expect(rows).toEqual([{ outcome: 'refused', n: String(writes) }]);
     await http.get(`/api/endpoints/${endpointId}`).expect(200);
   });
 });

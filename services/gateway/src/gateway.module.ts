@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { GatewayAlertsModule } from './alerts/alerts.controller.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { ConfigClient } from './endpoints/config.client.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
 import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
@@ -38,8 +41,16 @@ export class GatewayModule {
         ThresholdsController,
         LiveEventsController,
         ProvisioningController,
+        AuditController,
       ],
-      providers: [ConfigClient, TopologyService, StreamsService, LiveGateway, ProvisioningClient],
+      providers: [
+        ConfigClient,
+        TopologyService,
+        StreamsService,
+        LiveGateway,
+        ProvisioningClient,
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+      ],
     };
   }
 }
