@@ -1,8 +1,9 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
+import { AlertsStore } from './alerts/alerts.store';
 import { LiveIndicatorComponent } from './shared/live-indicator.component';
 
 /** App shell: toolbar with the product name, navigation and the live-updates indicator. */
@@ -39,6 +40,18 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
           data-testid="nav-endpoints"
           >Endpoints</a
         >
+        <a
+          mat-button
+          routerLink="/alerts"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-alerts"
+          [attr.aria-label]="'Alerts, ' + alertCount() + ' firing'"
+          >Alerts
+          @if (alertCount() > 0) {
+            <span class="badge" data-testid="alerts-badge">{{ alertCount() }}</span>
+          }
+        </a>
         <a
           mat-button
           routerLink="/migrations"
@@ -86,6 +99,18 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
       --mat-button-text-label-text-color: #fff;
       background: rgb(255 255 255 / 14%);
     }
+    .badge {
+      display: inline-block;
+      min-width: 18px;
+      margin-left: 4px;
+      padding: 0 5px;
+      border-radius: 9px;
+      background: #d93025;
+      color: #fff;
+      font-size: 12px;
+      line-height: 18px;
+      text-align: center;
+    }
     .spacer {
       flex: 1;
     }
@@ -95,4 +120,7 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
     }
   `,
 })
-export class AppComponent {}
+export class AppComponent {
+  /** Firing alerts not acknowledged nor silenced (the nav badge). */
+  protected readonly alertCount = inject(AlertsStore).actionableCount;
+}

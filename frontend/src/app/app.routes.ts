@@ -34,6 +34,11 @@ export const routes: Routes = [
     loadComponent: () => import('./settings/settings-page.component').then((m) => m.SettingsPageComponent),
   },
   {
+    path: 'alerts',
+    title: 'Alerts · prm',
+    loadComponent: () => import('./alerts/alerts-page.component').then((m) => m.AlertsPageComponent),
+  },
+  {
     path: 'migrations',
     title: 'Migrations · prm',
     loadComponent: () => import('./migrations/migrations-page.component').then((m) => m.MigrationsPageComponent),

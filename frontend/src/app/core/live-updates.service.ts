@@ -107,7 +107,8 @@ export function parseLiveMessage(data: unknown): LiveMessage | null {
       parsed.type === 'status.updated' ||
       parsed.type === 'endpoint.changed' ||
       parsed.type === 'stream.updated' ||
-      parsed.type === 'migration.progress'
+      parsed.type === 'migration.progress' ||
+      parsed.type === 'alert.changed'
     ) {
       return parsed as LiveMessage;
     }

@@ -3,6 +3,8 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
 
+import { AlertMarkerComponent } from '../alerts/alert-marker.component';
+import { AlertsStore } from '../alerts/alerts.store';
 import type { StreamView } from '../core/contracts';
 import { StreamsStore } from '../core/streams.store';
 import { StateBadgeComponent } from '../shared/state-badge.component';
@@ -28,13 +30,15 @@ const COLUMNS: readonly { key: StreamSortKey; label: string }[] = [
 @Component({
   selector: 'prm-streams-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [StateBadgeComponent, MatProgressBarModule, RouterLink, DatePipe, DecimalPipe],
+  imports: [StateBadgeComponent, MatProgressBarModule, RouterLink, DatePipe, DecimalPipe, AlertMarkerComponent],
   templateUrl: './streams-page.component.html',
   styleUrl: './streams-page.component.scss',
 })
 export class StreamsPageComponent {
   private readonly store = inject(StreamsStore);
   private readonly router = inject(Router);
+  /** Firing alerts by stream id (row markers). */
+  protected readonly streamAlerts = inject(AlertsStore).firingByStream;
 
   protected readonly columns = COLUMNS;
   protected readonly error = this.store.error;

@@ -3,6 +3,8 @@ import { Router } from '@angular/router';
 import { type ClusterNode, type Edge, GraphModule, type Node } from '@swimlane/ngx-graph';
 import { Subject } from 'rxjs';
 
+import type { AlertView } from '@prm/contracts/alert.js';
+import { AlertsStore } from '../alerts/alerts.store';
 import type { StreamView, TopologyEdge, TopologyNode, TopologyView } from '../core/contracts';
 import {
   ICON_PATHS,
@@ -64,6 +66,18 @@ export class TopologyGraphComponent {
   readonly streams = input<ReadonlyMap<string, StreamView>>(new Map());
 
   private readonly router = inject(Router);
+  /** Firing alerts by endpoint id (node markers) and by stream id (edge markers). */
+  protected readonly nodeAlerts = inject(AlertsStore).firingByEndpoint;
+  protected readonly edgeAlerts = inject(AlertsStore).firingByStream;
+
+  /** Tooltip of an alert marker: one line per alert. */
+  protected alertTitle(alerts: readonly AlertView[]): string {
+    return `${alerts.length} firing alert${alerts.length === 1 ? '' : 's'}:\n${alerts.map((a) => `${a.severity}: ${a.summary}`).join('\n')}`;
+  }
+
+  protected alertTone(alerts: readonly AlertView[]): string {
+    return alerts.some((a) => a.severity === 'critical') ? 'critical' : 'warning';
+  }
 
   protected readonly layout = new CountingDagreClusterLayout();
   protected readonly layoutSettings = {
