@@ -368,6 +368,46 @@ describe('alerting acceptance (all-in-one, real clusters, webhook receiver)', ()
     );
   }, 120_000);
 
+  it('manages channels: Slack URL masked and kept on PATCH, names unique, unknown ids 404, bad config 400', async () => {
+    const slackUrl = `${receiver.url.replace('/hook', '')}/services/T000/B000/secret-token`;
+    const slack = (
+      await http
+        .post('/api/channels')
+        .send({ name: 'slack', kind: 'slack', config: { url: slackUrl } })
+        .expect(201)
+    ).body as ChannelView;
+    expect(JSON.stringify(slack)).not.toContain('secret-token');
+    const renamed = (
+      await http
+        .patch(`/api/channels/${slack.id}`)
+        .send({ name: 'slack-ops', enabled: false, config: slack.config })
+        .expect(200)
+    ).body as ChannelView;
+    expect(renamed).toMatchObject({ name: 'slack-ops', enabled: false, config: slack.config });
+    await http
+      .post('/api/channels')
+      .send({ name: 'slack-ops', kind: 'slack', config: { url: slackUrl } })
+      .expect(409);
+    await http
+      .post('/api/channels')
+      .send({ name: 'x', kind: 'sns', config: { topicArn: 'nope' } })
+      .expect(400);
+    await http
+      .patch(`/api/channels/${slack.id}`)
+      .send({ config: { url: 'not a url' } })
+      .expect(400);
+    const test = (await http.post(`/api/channels/${slack.id}/test`).expect(200)).body as { ok: boolean };
+    expect(test.ok).toBe(true); // the stored (unmasked) URL was kept: the receiver answered
+    await http.delete(`/api/channels/${slack.id}`).expect(204);
+    await http.delete(`/api/channels/${slack.id}`).expect(404);
+    await http.post('/api/channels/not-a-uuid/test').expect(404);
+    await http.get('/api/alerts/00000000-0000-4000-8000-000000000000').expect(404);
+    await http.post('/api/alerts/00000000-0000-4000-8000-000000000000/ack').send({}).expect(404);
+    await http.delete('/api/silences/00000000-0000-4000-8000-000000000000').expect(404);
+    await http.post('/api/silences').send({ kind: 'lag', until: '2001-01-01T00:00:00Z', reason: 'past' }).expect(400);
+    await http.post('/api/silences').send({ kind: 'lag', reason: 'no end' }).expect(400);
+  });
+
   it('acknowledge and silence from the API; metrics count alert kinds and notification outcomes', async () => {
     const any = (await alerts()).find((a) => a.state !== 'pending')!;
     const acked = (await http.post(`/api/alerts/${any.id}/ack`).send({ by: 'dba' }).expect(200)).body as AlertView;
