@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AlertEvalProducerModule } from '@prm/alerter-service';
 import { CredentialsModule } from '@prm/aws';
 import { type CommonEnv, coreImports } from '@prm/observability';
 import type { MonitorEnv } from './env.js';
@@ -22,6 +23,8 @@ export class MonitorAppModule {
           metricsRetentionDays: env.PRM_METRICS_RETENTION_DAYS,
           logs: { awsEndpoint: common.PRM_AWS_ENDPOINT },
         }),
+        // after each poll, a durable alert-eval job for the alerter service (wherever it runs)
+        AlertEvalProducerModule.forRoot(),
         MonitorCloudWatchModule.forRoot({
           enabled: env.PRM_CLOUDWATCH_METRICS === 'true',
           redisPrefix: common.PRM_REDIS_PREFIX,
