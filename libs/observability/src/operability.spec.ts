@@ -209,7 +209,11 @@ describe('endpoint bootstrap', () => {
   it('runs at start from the file and SSM (SSM wins a duplicate name), and does nothing when unset', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prm-boot-'));
     writeFileSync(join(dir, 'e.yaml'), `endpoints:\n  - name: orders\n    host: file-host\n`);
-    const target = { list: jest.fn(async () => []), create: jest.fn(async () => ({})), update: jest.fn() };
+    const target = {
+      list: jest.fn(async () => []),
+      create: jest.fn(async () => ({})),
+      update: jest.fn(async () => ({})),
+    };
     const send = jest.fn(async () => ({ Parameters: [{ Name: '/prm/orders', Value: 'host: ssm-host' }] }));
     await new EndpointBootstrapRunner(
       { file: join(dir, 'e.yaml'), ssmPath: '/prm' },
