@@ -80,6 +80,20 @@ describe('PrmStack (example config: existing VPC, secret ARNs)', () => {
     }
   });
 
+  it('turns on the queue-depth metric in the monitor task only (its autoscaling follows it)', () => {
+    const envOf = (svc: keyof PrmStack['services']) => {
+      const id = stack.getLogicalId(stack.services[svc].service.taskDefinition.node.defaultChild as never);
+      const defs = json.Resources[id].Properties.ContainerDefinitions as {
+        Environment: { Name: string; Value: unknown }[];
+      }[];
+      return Object.fromEntries(defs[0].Environment.map((e) => [e.Name, e.Value]));
+    };
+    expect(envOf('monitor')).toMatchObject({ PRM_SERVICE: 'monitor', PRM_CLOUDWATCH_METRICS: 'true' });
+    for (const svc of ['gateway', 'config', 'provisioner', 'migrator', 'alerter'] as const) {
+      expect(envOf(svc).PRM_CLOUDWATCH_METRICS).toBeUndefined();
+    }
+  });
+
   it('lets only the provisioner consume the ingress queue, with exactly the four consumer actions', () => {
     const sqsStatements = roleStatements(json, stack, 'provisioner').filter((s) => s.Sid === 'ConsumeIngressQueue');
     expect(sqsStatements).toHaveLength(1);

@@ -212,6 +212,8 @@ export class PrmStack extends Stack {
           ...commonEnv,
           PRM_SERVICE: name,
           ...(name === 'provisioner' ? { PRM_SQS_INGRESS_QUEUE_URL: this.ingressQueue.queueUrl } : {}),
+          // the monitor publishes prm/MonitorPollQueueDepth, which its autoscaling below follows
+          ...(name === 'monitor' ? { PRM_CLOUDWATCH_METRICS: 'true' } : {}),
         },
         secrets,
         logging: ecs.LogDrivers.awsLogs({ streamPrefix: name, logGroup }),
