@@ -5,6 +5,8 @@
  *
  *   npm run build:server && node dist/bench/api-load.js [seconds]      (default 10 s per run)
  */
+import 'reflect-metadata';
+
 import autocannon from 'autocannon';
 import { createTestDatabase, flushRedisPrefix, testRedisPrefix } from '@prm/testing';
 

@@ -10,6 +10,8 @@
  * is added to the queue (what the job scheduler does every interval) and ends when the last endpoint's snapshot is
  * stored (its `status.updated` is emitted right after the upsert); streams derived after that are timed too.
  */
+import 'reflect-metadata';
+
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';

@@ -38,9 +38,10 @@ const lsn = (n: number) => `0/${(0x1000000 + n * 4096).toString(16).toUpperCase(
  * Half the endpoints publish (`pub_<i>`, 4 tables), the other half subscribe, `streams` subscriptions in total
  * spread evenly over the subscribers, each to a different publisher; a subscriber's endpoint row names its
  * publisher host/port/db so the topology joins them. 10 % of the subscribers lag (lag in LSN and time).
+ * Endpoint i is in group (cloud/region/network) i mod `groups`.
  * @param url metadata DB URL (migrated here when new)
  */
-export async function seedFleet(url: string, nodes: number, streams: number): Promise<SeededFleet> {
+export async function seedFleet(url: string, nodes: number, streams: number, groups = 15): Promise<SeededFleet> {
   const app = await NestFactory.createApplicationContext(PersistenceModule.forRoot({ url }), { logger: ['error'] });
   const endpointsRepo = app.get(EndpointRepository);
   const statusRepo = app.get(EndpointStatusRepository);
@@ -57,8 +58,8 @@ export async function seedFleet(url: string, nodes: number, streams: number): Pr
           dbname: `app_${i}`,
           sslmode: 'require',
           cloud: 'aws',
-          region: ['us-east-1', 'eu-west-1', 'ap-south-1'][i % 3],
-          network: `vpc-${i % 5}`,
+          region: ['us-east-1', 'eu-west-1', 'ap-south-1'][(i % groups) % 3],
+          network: `vpc-${i % groups}`,
           role: i < publishers ? 'primary' : 'replica',
           credential: { kind: 'env', user: 'prm', passwordEnv: 'BENCH_UNUSED_PW' },
         }),

@@ -14,10 +14,15 @@ export interface PrmServer {
 
 /**
  * Starts prm on `databaseUrl` with Redis prefix `prefix`; the poll interval is one hour, so after the boot tick
- * (which sees whatever endpoints exist then) the monitor leaves seeded snapshots alone.
+ * (which sees whatever endpoints exist then) the monitor leaves seeded snapshots alone. `extraEnv` adds variables
+ * (e.g. the passwords `env` credentials name).
  * @throws Error with prm's output when it exits or does not answer `GET /api/endpoints` within 60 s
  */
-export async function startPrmServer(databaseUrl: string, prefix: string): Promise<PrmServer> {
+export async function startPrmServer(
+  databaseUrl: string,
+  prefix: string,
+  extraEnv: Record<string, string> = {},
+): Promise<PrmServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   let output = '';
@@ -33,6 +38,7 @@ export async function startPrmServer(databaseUrl: string, prefix: string): Promi
       REDIS_URL: testRedisUrl(),
       PRM_REDIS_PREFIX: prefix,
       PRM_POLL_INTERVAL_MS: '3600000',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
