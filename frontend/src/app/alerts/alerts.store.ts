@@ -1,10 +1,7 @@
-import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
-import { EMPTY, Subject, catchError, debounceTime, map, merge, startWith, switchMap, tap } from 'rxjs';
+import { Injectable, computed, inject } from '@angular/core';
 
 import type { AlertView } from '@prm/contracts/alert.js';
-import { ApiError } from '../core/api.client';
-import { LiveUpdatesService } from '../core/live-updates.service';
-import { REFETCH_DEBOUNCE_MS } from '../core/topology.store';
+import { liveResource } from '../core/live-resource';
 import { AlertsApi } from './alerts.api';
 
 /** True for a firing alert nobody acknowledged and no silence covers (what the header badge counts). */
@@ -32,16 +29,13 @@ function groupBy(alerts: AlertView[], key: (a: AlertView) => string[]): Map<stri
 @Injectable({ providedIn: 'root' })
 export class AlertsStore {
   private readonly api = inject(AlertsApi);
-  private readonly live = inject(LiveUpdatesService);
-  private readonly listSignal = signal<AlertView[] | null>(null);
-  private readonly errorSignal = signal<ApiError | null>(null);
-  private readonly manual = new Subject<void>();
+  private readonly resource = liveResource<AlertView[]>(() => this.api.list());
 
   /** Alerts as the API returned them (firing first); null until the first answer. */
-  readonly alerts = this.listSignal.asReadonly();
-  readonly error = this.errorSignal.asReadonly();
+  readonly alerts = this.resource.value;
+  readonly error = this.resource.error;
   /** Firing alerts, acknowledged or not. */
-  readonly firing = computed(() => (this.listSignal() ?? []).filter((a) => a.state === 'firing'));
+  readonly firing = computed(() => (this.alerts() ?? []).filter((a) => a.state === 'firing'));
   /** The header badge: firing, not acknowledged, not silenced. */
   readonly actionableCount = computed(() => this.firing().filter((a) => isActionable(a)).length);
   /** Firing alerts by endpoint id (topology nodes). */
@@ -49,30 +43,8 @@ export class AlertsStore {
   /** Firing alerts by stream id (topology edges, stream rows). */
   readonly firingByStream = computed(() => groupBy(this.firing(), (a) => a.streamIds));
 
-  constructor() {
-    const subscription = merge(this.live.triggers$.pipe(map(() => undefined)), this.manual)
-      .pipe(
-        startWith(undefined),
-        debounceTime(REFETCH_DEBOUNCE_MS),
-        switchMap(() =>
-          this.api.list().pipe(
-            tap((list) => {
-              this.listSignal.set(list);
-              this.errorSignal.set(null);
-            }),
-            catchError((err: ApiError) => {
-              this.errorSignal.set(err);
-              return EMPTY;
-            }),
-          ),
-        ),
-      )
-      .subscribe();
-    inject(DestroyRef).onDestroy(() => subscription.unsubscribe());
-  }
-
   /** Asks for a refetch (debounced like pushes). */
   refresh(): void {
-    this.manual.next();
+    this.resource.refresh();
   }
 }

@@ -7,7 +7,7 @@ import { EMPTY, Subject, catchError, debounceTime, filter, forkJoin, map, merge,
 import { ApiClient, ApiError } from '../core/api.client';
 import type { StreamDetailView, StreamMetricsView, TableSyncView } from '../core/contracts';
 import { LiveUpdatesService } from '../core/live-updates.service';
-import { REFETCH_DEBOUNCE_MS } from '../core/topology.store';
+import { REFETCH_DEBOUNCE_MS } from '../core/live-resource';
 import { StateBadgeComponent } from '../shared/state-badge.component';
 import { type StateView, formatBytes, formatDuration, levelView, streamStateView } from '../shared/state-presentation';
 import { ThresholdsEditorComponent } from '../shared/thresholds-editor.component';
