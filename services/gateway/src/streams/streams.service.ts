@@ -14,6 +14,7 @@ import {
   ThresholdRepository,
 } from '@prm/persistence';
 import { parseMetricsQuery } from './metrics-query.js';
+import { annotateTableProblems } from './table-problems.js';
 
 /** Errors listed on the Stream page (newest first). */
 export const STREAM_ERRORS_LIMIT = 100;
@@ -61,7 +62,7 @@ export class StreamsService {
       this.errors.listForStream(id, STREAM_ERRORS_LIMIT),
     ]);
     const detail = compose(record, status, names, effective, errors[0]?.at);
-    return { ...detail, errors };
+    return { ...detail, tables: annotateTableProblems(detail.tables, errors), errors };
   }
 
   /** Lag (bytes, seconds) and backfill percent over `[from, to)`, bucketed by `step` seconds (max per bucket). */
