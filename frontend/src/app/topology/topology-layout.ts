@@ -26,6 +26,9 @@ export class CountingDagreClusterLayout implements Layout {
   private readonly runCount = signal(0);
   /** Number of layout runs since creation. */
   readonly runs = this.runCount.asReadonly();
+  private readonly ungroupedCount = signal(0);
+  /** Layout runs that fell back to an ungrouped layout (dagre's compound ranking failed). */
+  readonly ungroupedRuns = this.ungroupedCount.asReadonly();
 
   get settings(): unknown {
     return this.inner.settings;
@@ -34,10 +37,23 @@ export class CountingDagreClusterLayout implements Layout {
     this.inner.settings = (value ?? {}) as DagreClusterLayout['settings'];
   }
 
-  /** Runs dagre (synchronous, `DagreClusterLayout.run` returns a Graph; O(E²) tick afterwards), fits the group boxes and counts the run. */
+  /**
+   * Runs dagre (synchronous, `DagreClusterLayout.run` returns a Graph; O(E²) tick afterwards), fits the group boxes and
+   * counts the run. dagre 0.8's compound (grouped) ranking crashes on some fleets ("Cannot set properties of undefined
+   * (setting 'order')", seen with 15 groups and cross-group edges): then the endpoints are laid out without group
+   * constraints and the group boxes drawn around them, so the map is always drawn ({@link ungroupedRuns} counts it).
+   */
   run(graph: Graph): Graph | Observable<Graph> {
     this.runCount.update((n) => n + 1);
-    return fitClusters(this.inner.run(graph));
+    const clusters = graph.clusters ?? [];
+    try {
+      return fitClusters(this.inner.run({ ...graph, clusters: [...clusters] }));
+    } catch (err) {
+      console.warn('grouped topology layout failed; drawing groups around an ungrouped layout', err);
+      this.ungroupedCount.update((n) => n + 1);
+      const laidOut = this.inner.run({ ...graph, clusters: [] });
+      return fitClusters({ ...laidOut, clusters: clusters.map((c) => ({ ...c })) });
+    }
   }
 
   /** Re-routes one edge after a node drag (no full layout). */
