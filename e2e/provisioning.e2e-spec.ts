@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 
 import { type PrmStack, registerDemoEndpoints, startPrmStack } from './support/prm-stack.js';
 
-// Creates a stream from the console wizard (publisher PG17 → replica-a PG15 of the demo topology) in headless
+// Creates streams from the console wizard (publisher PG17 → replica-a PG15, and replica-a PG15 → replica-b PG17) in headless
 // Chromium: preflight checklist, create with live steps, then the topology shows the new edge without a reload,
 // and a row inserted on the source reaches the target.
 describe('create-stream wizard (all-in-one backend, real clusters, headless Chromium)', () => {
@@ -24,6 +24,14 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
       [],
       stack.demo.dbname,
     );
+    for (const c of [stack.demo.replicaA, stack.demo.replicaB]) {
+      await c.query('CREATE TABLE reverse_items (id int PRIMARY KEY, label text NOT NULL)', [], stack.demo.dbname);
+    }
+    await stack.demo.replicaA.query(
+      `INSERT INTO reverse_items SELECT g, 'r' || g FROM generate_series(1, 20) g`,
+      [],
+      stack.demo.dbname,
+    );
     context = await stack.newContext();
     page = await context.newPage();
   }, 240_000);
@@ -33,26 +41,27 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
     await stack?.stop();
   }, 60_000);
 
-  it('creates publisher → replica-a from the wizard; the topology draws the edge live; rows flow', async () => {
-    const publisher = registered.find((e) => e.name === 'publisher') as EndpointView;
-    const replicaA = registered.find((e) => e.name === 'replica-a') as EndpointView;
+  /** Walks the wizard from `source` to `target` for `table`, then checks the live edge and a row flowing. */
+  async function createFromWizard(source: string, target: string, table: string, names: { pub: string; sub: string }) {
+    const from = registered.find((e) => e.name === source) as EndpointView;
+    const to = registered.find((e) => e.name === target) as EndpointView;
     await page.goto('/');
-    await page.getByTestId('node-publisher').waitFor({ timeout: 30_000 });
+    await page.getByTestId(`node-${source}`).waitFor({ timeout: 30_000 });
     await page.evaluate(() => ((globalThis as unknown as { prmNoReload: boolean }).prmNoReload = true));
     await page.getByTestId('new-stream').click();
 
-    await page.getByTestId('wizard-source').selectOption(publisher.id);
-    await page.getByTestId('wizard-target').selectOption(replicaA.id);
+    await page.getByTestId('wizard-source').selectOption(from.id);
+    await page.getByTestId('wizard-target').selectOption(to.id);
     await page.getByTestId('wizard-next').click();
-    const row = page.getByTestId('wizard-table-public.wizard_items');
+    const row = page.getByTestId(`wizard-table-public.${table}`);
     await row.waitFor({ timeout: 15_000 });
     await row.check();
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-credential-kind').selectOption('env');
     await page.getByTestId('wizard-credential-user').fill('postgres');
     await page.getByTestId('wizard-password-env').fill('PRM_DEMO_DB_PASSWORD');
-    await page.getByTestId('wizard-publication').fill('wizard_pub');
-    await page.getByTestId('wizard-subscription').fill('wizard_sub');
+    await page.getByTestId('wizard-publication').fill(names.pub);
+    await page.getByTestId('wizard-subscription').fill(names.sub);
     await page.getByTestId('wizard-next').click();
 
     await page.locator('[data-testid="preflight-result"][data-ok="true"]').waitFor({ timeout: 30_000 });
@@ -65,20 +74,38 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
     expect(await page.getByTestId('run-step-create-subscription').getAttribute('data-state')).toBe('done');
 
     await page.getByTestId('wizard-open-topology').click();
-    await page.locator('[data-testid="edge-wizard_sub"][data-state="streaming"]').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator(`[data-testid="edge-${names.sub}"][data-state="streaming"]`)
+      .first()
+      .waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { prmNoReload?: boolean }).prmNoReload)).toBe(true);
 
-    await stack.demo.publisher.query(`INSERT INTO wizard_items VALUES (999, 'from the wizard')`, [], stack.demo.dbname);
+    const clusters = {
+      publisher: stack.demo.publisher,
+      'replica-a': stack.demo.replicaA,
+      'replica-b': stack.demo.replicaB,
+    };
+    const src = clusters[source as keyof typeof clusters];
+    const dst = clusters[target as keyof typeof clusters];
+    await src.query(`INSERT INTO ${table} VALUES (999, 'from the wizard')`, [], stack.demo.dbname);
     await expectEventually(async () => {
-      const rows = await stack.demo.replicaA.query<{ label: string }>(
-        'SELECT label FROM wizard_items WHERE id = 999',
+      const rows = await dst.query<{ label: string }>(
+        `SELECT label FROM ${table} WHERE id = 999`,
         [],
         stack.demo.dbname,
       );
       expect(rows).toEqual([{ label: 'from the wizard' }]);
     });
     const streams = await stack.api<StreamView[]>('GET', '/api/streams');
-    expect(streams.filter((s) => s.subscription === 'wizard_sub')).toHaveLength(1);
+    expect(streams.filter((s) => s.subscription === names.sub)).toHaveLength(1);
+  }
+
+  it('creates publisher (PG17) → replica-a (PG15) from the wizard; the topology draws the edge live; rows flow', async () => {
+    await createFromWizard('publisher', 'replica-a', 'wizard_items', { pub: 'wizard_pub', sub: 'wizard_sub' });
+  }, 180_000);
+
+  it('creates replica-a (PG15) → replica-b (PG17) from the wizard the same way', async () => {
+    await createFromWizard('replica-a', 'replica-b', 'reverse_items', { pub: 'reverse_pub', sub: 'reverse_sub' });
   }, 180_000);
 
   it('the same Idempotency-Key twice through the API gives one run', async () => {
