@@ -156,7 +156,7 @@ async function main(): Promise<void> {
           e.role,
           `${e.cloud} / ${e.region} / ${e.network}`,
           streamOf(e.name),
-          r?.status === 'created' ? `registered ${r.id ?? ''}`.trim() : 'already registered',
+          `${r?.status === 'created' ? 'registered' : 'updated'} ${r?.id ?? ''}`.trim(),
         ];
       }),
     ];

@@ -93,12 +93,13 @@ export async function startPrm(opts: {
 /** Outcome of registering one endpoint. */
 export interface RegisterResult {
   name: string;
-  status: 'created' | 'exists';
+  status: 'created' | 'updated';
   id: string | null;
 }
 
 /**
- * `POST /api/endpoints` with `payload`; 409 (already registered) counts as success.
+ * `POST /api/endpoints` with `payload`. On 409 (an endpoint of that name is left from an earlier demo, whose
+ * clusters had other ports) the existing endpoint is updated with `PATCH` so it points at this run's cluster.
  * @throws Error with the status and the API error body for any other non-2xx answer
  */
 export async function registerEndpoint(baseUrl: string, payload: { name: string }): Promise<RegisterResult> {
@@ -109,7 +110,7 @@ export async function registerEndpoint(baseUrl: string, payload: { name: string 
     signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
-  if (res.status === 409) return { name: payload.name, status: 'exists', id: null };
+  if (res.status === 409) return updateEndpoint(baseUrl, payload);
   if (!res.ok) throw new Error(`POST /api/endpoints (${payload.name}) answered ${res.status}: ${text}`);
   let id: string | null = null;
   try {
@@ -119,4 +120,23 @@ export async function registerEndpoint(baseUrl: string, payload: { name: string 
     id = null;
   }
   return { name: payload.name, status: 'created', id };
+}
+
+/** Finds the endpoint named `payload.name` and PATCHes it with `payload` (re-checked live by prm). */
+async function updateEndpoint(baseUrl: string, payload: { name: string }): Promise<RegisterResult> {
+  const list = await fetch(`${baseUrl}/api/endpoints`, { signal: AbortSignal.timeout(30_000) });
+  const endpoints = (await list.json()) as { id: string; name: string }[];
+  const existing = endpoints.find((e) => e.name === payload.name);
+  if (!existing) throw new Error(`POST /api/endpoints (${payload.name}) answered 409 but no endpoint has that name`);
+  const res = await fetch(`${baseUrl}/api/endpoints/${existing.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok)
+    throw new Error(
+      `PATCH /api/endpoints/${existing.id} (${payload.name}) answered ${res.status}: ${await res.text()}`,
+    );
+  return { name: payload.name, status: 'updated', id: existing.id };
 }
