@@ -1,4 +1,5 @@
 import { Controller, type DynamicModule, Get, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Public } from './access.js';
 import { DiscoveryModule } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
@@ -75,6 +76,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
  * `GET /health/live` (the process answers) and `GET /health/ready` (metadata DB and Redis answer, BullMQ workers
  * run; 503 with the failing checks otherwise, and during shutdown once workers close).
  */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

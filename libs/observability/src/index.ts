@@ -11,3 +11,4 @@ export * from './queue-discovery.js';
 export * from './shutdown.js';
 export * from './bootstrap/endpoint-bootstrap.js';
 export * from './bootstrap/endpoint-bootstrap.module.js';
+export * from './access.js';

@@ -9,6 +9,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { RequireRole } from '../access.js';
 import { DiscoveryModule } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -125,6 +126,7 @@ export function httpMetricsMiddleware(req: Request, res: Response, next: NextFun
 
 /** `GET /metrics`: Prometheus text format of prom-client's default register. */
 @ApiExcludeController()
+@RequireRole('viewer')
 @Controller('metrics')
 export class MetricsController {
   @Get()

@@ -24,6 +24,7 @@ import {
   UpdateChannelDto,
 } from '@prm/contracts';
 import { AlertsService, type ChannelTestView } from './alerts.service.js';
+import { RequireRole } from '@prm/observability';
 
 /** `/api/alerts`: alerts (firing, pending, resolved history) and acknowledgement. */
 @ApiTags('alerts')
@@ -31,6 +32,7 @@ import { AlertsService, type ChannelTestView } from './alerts.service.js';
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({
     summary: 'Alerts: firing first, then pending, then resolved (history), newest first',
@@ -49,6 +51,7 @@ export class AlertsController {
     return this.alerts.list({ state, kind, limit });
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   @ApiOperation({ summary: 'One alert with its notification deliveries (status, attempts, last error)' })
   @ApiOkResponse({ description: 'AlertDetailView' })
@@ -57,6 +60,7 @@ export class AlertsController {
     return this.alerts.get(id);
   }
 
+  @RequireRole('operator')
   @Post(':id/ack')
   @HttpCode(200)
   @ApiOperation({ summary: 'Acknowledge an alert (it stays firing until its condition clears, but leaves the badge)' })
@@ -73,6 +77,7 @@ export class AlertsController {
 export class SilencesController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Active silences' })
   @ApiOkResponse({ description: 'SilenceView[]' })
@@ -80,6 +85,7 @@ export class SilencesController {
     return this.alerts.listSilences();
   }
 
+  @RequireRole('operator')
   @Post()
   @ApiOperation({
     summary: 'Silence an alert (alertId) or every alert of a kind and/or subject, until a time or for N minutes',
@@ -90,6 +96,7 @@ export class SilencesController {
     return this.alerts.createSilence(body);
   }
 
+  @RequireRole('operator')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'End a silence now' })
@@ -111,6 +118,7 @@ const CHANNEL_DOC =
 export class ChannelsController {
   constructor(private readonly alerts: AlertsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Notification channels', description: CHANNEL_DOC })
   @ApiOkResponse({ description: 'ChannelView[]' })
@@ -118,6 +126,7 @@ export class ChannelsController {
     return this.alerts.listChannels();
   }
 
+  @RequireRole('admin')
   @Post()
   @ApiOperation({ summary: 'Add a channel', description: CHANNEL_DOC })
   @ApiCreatedResponse({ description: 'ChannelView' })
@@ -126,6 +135,7 @@ export class ChannelsController {
     return this.alerts.createChannel(body);
   }
 
+  @RequireRole('admin')
   @Patch(':id')
   @ApiOperation({
     summary: 'Rename, enable/disable or reconfigure a channel (its kind is fixed)',
@@ -137,6 +147,7 @@ export class ChannelsController {
     return this.alerts.updateChannel(id, body);
   }
 
+  @RequireRole('admin')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a channel and its delivery history' })
@@ -146,6 +157,7 @@ export class ChannelsController {
     return this.alerts.deleteChannel(id);
   }
 
+  @RequireRole('admin')
   @Post(':id/test')
   @HttpCode(200)
   @ApiOperation({

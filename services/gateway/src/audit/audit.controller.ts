@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@prm/contracts';
 import { type AuditRecord, AuditRepository } from '@prm/persistence';
+import { RequireRole } from '@prm/observability';
 
 /** `GET /api/audit`: the audit log, newest first (admins only once authentication lands, issue 7). */
 @ApiTags('audit')
@@ -9,6 +10,7 @@ import { type AuditRecord, AuditRepository } from '@prm/persistence';
 export class AuditController {
   constructor(private readonly audit: AuditRepository) {}
 
+  @RequireRole('admin')
   @Get()
   @ApiOperation({ summary: 'Audit log, newest first; page with ?before=<id>; ?limit=1..500 (default 100)' })
   list(

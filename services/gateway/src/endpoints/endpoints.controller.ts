@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ConfigPattern, CreateEndpointDto, type EndpointView, UpdateEndpointDto } from '@prm/contracts';
 import type { SavedEndpoint } from '@prm/config-service';
 import { ConfigClient } from './config.client.js';
+import { RequireRole } from '@prm/observability';
 
 /**
  * `/api/endpoints`: CRUD of endpoints, answered by the config service. Saving runs a live check; `?force=true`
@@ -13,17 +14,20 @@ import { ConfigClient } from './config.client.js';
 export class EndpointsController {
   constructor(private readonly config: ConfigClient) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'List endpoints' })
   list(): Promise<EndpointView[]> {
     return this.config.send(ConfigPattern.ListEndpoints, {});
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   get(@Param('id') id: string): Promise<EndpointView> {
     return this.config.send(ConfigPattern.GetEndpoint, { id });
   }
 
+  @RequireRole('admin')
   @Post()
   @ApiOperation({ summary: 'Create an endpoint (live-checked unless force=true)' })
   async create(@Body() body: CreateEndpointDto, @Query('force') force?: string): Promise<EndpointView> {
@@ -34,6 +38,7 @@ export class EndpointsController {
     return saved.endpoint;
   }
 
+  @RequireRole('admin')
   @Patch(':id')
   async update(
     @Param('id') id: string,
@@ -48,6 +53,7 @@ export class EndpointsController {
     return saved.endpoint;
   }
 
+  @RequireRole('admin')
   @Delete(':id')
   @HttpCode(204)
   async delete(@Param('id') id: string): Promise<void> {

@@ -30,6 +30,7 @@ import { MigrationRunRepository } from '@prm/persistence';
 import bodyParser from 'body-parser';
 import type { Request, Response } from 'express';
 import { migrationReportMarkdown } from './migration-report.js';
+import { RequireRole } from '@prm/observability';
 
 /** Content types accepted as a raw script upload (options then come from the query string). */
 export const SQL_CONTENT_TYPES = ['text/plain', 'application/sql', 'text/x-sql', 'application/octet-stream'];
@@ -78,6 +79,7 @@ export class MigrationsController {
     private readonly reports: MigrationReportsService,
   ) {}
 
+  @RequireRole('admin')
   @Post('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Statements (lines, class, non-transactional), targets in order and warnings' })
@@ -85,24 +87,28 @@ export class MigrationsController {
     return this.submitter.preview(readSubmission(req));
   }
 
+  @RequireRole('admin')
   @Post()
   @ApiOperation({ summary: 'Queue a migration run (409 with the active run id while one is queued or running)' })
   submit(@Req() req: Request): Promise<MigrationRunSummary> {
     return this.submitter.submit(readSubmission(req));
   }
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'History of runs, newest first' })
   list(): Promise<MigrationRunSummary[]> {
     return this.reports.list();
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   @ApiOperation({ summary: 'A run with its per-target steps' })
   get(@Param('id', ParseUUIDPipe) id: string): Promise<MigrationRunView> {
     return this.reports.get(id);
   }
 
+  @RequireRole('viewer')
   @Get(':id/report.json')
   @Header('Content-Type', 'application/json; charset=utf-8')
   async reportJson(@Param('id', ParseUUIDPipe) id: string, @Res() res: Response): Promise<void> {
@@ -111,6 +117,7 @@ export class MigrationsController {
     res.send(JSON.stringify(run, null, 2));
   }
 
+  @RequireRole('viewer')
   @Get(':id/report.md')
   async reportMarkdown(@Param('id', ParseUUIDPipe) id: string, @Res() res: Response): Promise<void> {
     const run = await this.reports.get(id);

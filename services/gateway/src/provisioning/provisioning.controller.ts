@@ -9,6 +9,7 @@ import {
 } from '@prm/contracts';
 import type { Response } from 'express';
 import { ProvisioningClient } from './provisioning.client.js';
+import { RequireRole } from '@prm/observability';
 
 type Submitted = { run: ProvisioningRunView; created: boolean };
 
@@ -30,6 +31,7 @@ export class ProvisioningController {
     return run;
   }
 
+  @RequireRole('operator')
   @Post('api/streams')
   @ApiOperation({ summary: 'Create a stream (publication + subscription) through the provisioning saga' })
   create(
@@ -43,6 +45,7 @@ export class ProvisioningController {
     );
   }
 
+  @RequireRole('operator')
   @Post('api/streams/preflight')
   @HttpCode(200)
   @ApiOperation({ summary: 'Read-only preflight checklist of a create request' })
@@ -50,6 +53,7 @@ export class ProvisioningController {
     return this.provisioner.send(ProvisioningPattern.Preflight, { body });
   }
 
+  @RequireRole('operator')
   @Delete('api/streams/:id')
   @ApiOperation({
     summary: 'Remove a stream: drop the subscription, then its slot; ?dropPublication=true drops the publication',
@@ -71,6 +75,7 @@ export class ProvisioningController {
     );
   }
 
+  @RequireRole('operator')
   @Post('api/streams/:id/pause')
   pause(
     @Param('id') id: string,
@@ -83,6 +88,7 @@ export class ProvisioningController {
     );
   }
 
+  @RequireRole('operator')
   @Post('api/streams/:id/resume')
   resume(
     @Param('id') id: string,
@@ -95,6 +101,7 @@ export class ProvisioningController {
     );
   }
 
+  @RequireRole('admin')
   @Post('api/streams/:id/rotate-credentials')
   @ApiOperation({
     summary: 'ALTER SUBSCRIPTION ... CONNECTION with the current replication secret, verified by reconnect',
@@ -116,17 +123,20 @@ export class ProvisioningController {
     );
   }
 
+  @RequireRole('viewer')
   @Get('api/provisioning/runs/:id')
   run(@Param('id') id: string): Promise<ProvisioningRunView> {
     return this.provisioner.send(ProvisioningPattern.GetRun, { id });
   }
 
+  @RequireRole('viewer')
   @Get('api/provisioning/credential-findings')
   @ApiOperation({ summary: 'Subscriptions whose stored conninfo carries a plaintext password' })
   findings(): Promise<CredentialFinding[]> {
     return this.provisioner.send(ProvisioningPattern.CredentialFindings, {});
   }
 
+  @RequireRole('viewer')
   @Get('api/endpoints/:id/tables')
   @ApiOperation({ summary: 'Tables of an endpoint, read live: size, primary key, replica identity' })
   tables(@Param('id') id: string): Promise<SourceTableView[]> {

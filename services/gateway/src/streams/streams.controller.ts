@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { StreamDetailView, StreamMetricsView, StreamView } from '@prm/contracts';
 import { StreamsService } from './streams.service.js';
+import { RequireRole } from '@prm/observability';
 
 const UNITS =
   'Units: lag.bytes, slotDetail.retainedBytes, tables[].sizeBytes and backfill.rateBytesPerSecond (bytes/s) in bytes; ' +
@@ -15,6 +16,7 @@ const UNITS =
 export class StreamsController {
   constructor(private readonly streams: StreamsService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({
     summary: 'Every stream: state, lag (bytes, seconds), threshold level, backfill progress and ETA, last error',
@@ -25,6 +27,7 @@ export class StreamsController {
     return this.streams.list();
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   @ApiOperation({
     summary: 'One stream: publication, subscription, slot, per-table sync state, newest 100 replication errors',
@@ -36,6 +39,7 @@ export class StreamsController {
     return this.streams.get(id);
   }
 
+  @RequireRole('viewer')
   @Get(':id/metrics')
   @ApiOperation({
     summary: 'Lag and backfill time series, bucketed (max per bucket), at most 500 points',

@@ -3,6 +3,7 @@ import { ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } fr
 import { ConfigPattern, type LagThresholds, LagThresholdsDto } from '@prm/contracts';
 import type { EffectiveThresholds } from '@prm/persistence';
 import { ConfigClient } from '../endpoints/config.client.js';
+import { RequireRole } from '@prm/observability';
 
 type ApiBodySchema = Extract<Parameters<typeof ApiBody>[0], { schema: unknown }>['schema'];
 
@@ -29,6 +30,7 @@ const VALIDATION =
 export class ThresholdsController {
   constructor(private readonly config: ConfigClient) {}
 
+  @RequireRole('viewer')
   @Get('thresholds')
   @ApiOperation({ summary: 'Global lag thresholds (bytes, seconds; null = not set)' })
   @ApiOkResponse({ schema: THRESHOLDS_SCHEMA })
@@ -36,6 +38,7 @@ export class ThresholdsController {
     return this.config.send(ConfigPattern.GetGlobalThresholds, {});
   }
 
+  @RequireRole('admin')
   @Put('thresholds')
   @ApiOperation({ summary: 'Replace the global lag thresholds', description: VALIDATION })
   @ApiBody({ schema: THRESHOLDS_SCHEMA })
@@ -44,6 +47,7 @@ export class ThresholdsController {
     return this.config.send(ConfigPattern.PutGlobalThresholds, { body });
   }
 
+  @RequireRole('viewer')
   @Get('streams/:id/thresholds')
   @ApiOperation({ summary: "The stream's effective thresholds and whether they are its own (overridden)" })
   @ApiOkResponse({ description: '{ thresholds: LagThresholds (bytes, seconds), overridden: boolean }' })
@@ -52,6 +56,7 @@ export class ThresholdsController {
     return this.config.send(ConfigPattern.GetStreamThresholds, { id });
   }
 
+  @RequireRole('admin')
   @Put('streams/:id/thresholds')
   @ApiOperation({
     summary: 'Give the stream its own thresholds (replaces the global ones for it)',
@@ -64,6 +69,7 @@ export class ThresholdsController {
     return this.config.send(ConfigPattern.PutStreamThresholds, { id, body });
   }
 
+  @RequireRole('admin')
   @Delete('streams/:id/thresholds')
   @ApiOperation({ summary: "Drop the stream's own thresholds: the global defaults apply again" })
   @ApiOkResponse({ description: '{ thresholds: the global defaults, overridden: false }' })

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TopologyView } from '@prm/contracts';
 import { buildTopology } from '@prm/monitor-service';
 import { EndpointRepository, EndpointStatusRepository, toEndpointView } from '@prm/persistence';
+import { RequireRole } from '@prm/observability';
 
 /** Reads endpoints and their latest snapshots and derives the topology (nodes, stream edges, reachability). */
 @Injectable()
@@ -23,6 +24,7 @@ export class TopologyService {
 export class TopologyController {
   constructor(private readonly topology: TopologyService) {}
 
+  @RequireRole('viewer')
   @Get()
   @ApiOperation({ summary: 'Nodes (endpoints), directed stream edges publisher → subscriber, and their states' })
   get(): Promise<TopologyView> {
