@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 import type { AlertView, StreamView } from '@prm/contracts';
-import { expectEventually } from '@prm/testing';
+import { TEST_ADMIN, expectEventually } from '@prm/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 
 import { type PrmStack, SCREENSHOT_DIR, registerDemoEndpoints, startPrmStack } from './support/prm-stack.js';
@@ -68,7 +68,9 @@ describe('alerts page (all-in-one backend, demo topology, headless Chromium)', (
     await row.getByTestId('alert-silenced').waitFor();
     const silences = await stack.api<{ kind: string; subjectId: string }[]>('GET', '/api/silences');
     expect(silences).toEqual([expect.objectContaining({ kind: 'stream-down', subjectId: alert!.subject.id })]);
-    expect(await stack.api<AlertView>('GET', `/api/alerts/${alert!.id}`)).toMatchObject({ acknowledgedBy: 'console' });
+    expect(await stack.api<AlertView>('GET', `/api/alerts/${alert!.id}`)).toMatchObject({
+      acknowledgedBy: TEST_ADMIN.user,
+    });
 
     await stack.demo.replicaB.query('ALTER SUBSCRIPTION replica_b_sub ENABLE', [], stack.demo.dbname);
     await page.locator(`[data-testid="alert-state-${alert!.id}"]:text-is("resolved")`).waitFor({ timeout: 30_000 });

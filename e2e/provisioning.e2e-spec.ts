@@ -1,3 +1,4 @@
+import { TEST_AUTH_HEADER } from '@prm/testing';
 import type { EndpointView, ProvisioningRunView, StreamView } from '@prm/contracts';
 import { expectEventually } from '@prm/testing';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -120,7 +121,7 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
     const post = () =>
       fetch(`${stack.baseUrl}/api/streams`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-once' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-once', authorization: TEST_AUTH_HEADER },
         body: JSON.stringify(body),
       }).then(async (r) => ({ status: r.status, run: (await r.json()) as ProvisioningRunView }));
     const [a, b] = [await post(), await post()];

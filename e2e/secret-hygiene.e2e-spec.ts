@@ -1,3 +1,4 @@
+import { TEST_ADMIN, TEST_ADMIN_TOKEN, TEST_AUTH_HEADER } from '@prm/testing';
 import pg from 'pg';
 import type { EndpointView } from '@prm/contracts';
 import { expectEventually } from '@prm/testing';
@@ -17,7 +18,10 @@ describe('secret hygiene (real clusters, prm process, headless Chromium)', () =>
   async function api(method: string, path: string, body?: unknown): Promise<number> {
     const res = await fetch(`${stack.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: TEST_AUTH_HEADER,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     record(`${method} ${path} → ${res.status}`, await res.text());
@@ -35,7 +39,8 @@ describe('secret hygiene (real clusters, prm process, headless Chromium)', () =>
   }, 60_000);
 
   it('never shows the database password in logs, API responses, WebSocket frames, the store or the browser', async () => {
-    const secrets = [stack.demo.password, `${stack.demo.password}-wrong`];
+    // database passwords, prm's admin password and admin API token: none may come back anywhere
+    const secrets = [stack.demo.password, `${stack.demo.password}-wrong`, TEST_ADMIN.password, TEST_ADMIN_TOKEN];
     expect(stack.demo.password.length).toBeGreaterThanOrEqual(12); // a needle that cannot match by accident
     const registered: EndpointView[] = await registerDemoEndpoints(stack);
     // failures that carry credentials: wrong password, and a live check that fails after login

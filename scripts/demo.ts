@@ -6,7 +6,7 @@
 //      PRM_DEMO_PRM_MAIN (prm's entry point; default dist/services/all-in-one/src/main.js).
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -40,6 +40,18 @@ function table(rows: string[][]): string {
   return [fmt(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt)].join('\n');
 }
 
+/**
+ * A secret kept in `.demo/<file>` (mode 0600) so that re-runs reuse it: the admin account and the API token live in
+ * the metadata database, which outlives one demo run.
+ */
+function demoSecret(demoDir: string, file: string, make: () => string): string {
+  const path = join(demoDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const value = make();
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
     options: {
@@ -61,6 +73,13 @@ async function main(): Promise<void> {
   if (args.rows) process.env.PRM_DEMO_ROWS = args.rows;
   const rows = intEnv('PRM_DEMO_ROWS', 2_500_000)!;
   const password = process.env[DEMO_PASSWORD_ENV] || randomBytes(12).toString('hex');
+  const adminUser = process.env.PRM_ADMIN_USER || 'admin';
+  const adminPassword =
+    process.env.PRM_ADMIN_PASSWORD ||
+    demoSecret(demoDir, 'admin-password', () => randomBytes(12).toString('base64url'));
+  const apiToken =
+    process.env.PRM_BOOTSTRAP_API_TOKEN ||
+    demoSecret(demoDir, 'api-token', () => `prm_${randomBytes(32).toString('base64url')}`);
 
   let redisChild: ChildProcess | null = null;
   let metadata: DemoMetadataStore | null = null;
@@ -129,11 +148,16 @@ async function main(): Promise<void> {
         REDIS_URL: redisUrl,
         PRM_POLL_INTERVAL_MS: String(pollMs),
         [DEMO_PASSWORD_ENV]: password,
+        PRM_ADMIN_USER: adminUser,
+        PRM_ADMIN_PASSWORD: adminPassword,
+        PRM_BOOTSTRAP_API_TOKEN: apiToken,
+        // plain http on a laptop: Chromium and Firefox accept Secure cookies on 127.0.0.1, others may not
+        PRM_COOKIE_SECURE: process.env.PRM_COOKIE_SECURE || 'true',
       },
     });
 
     const registered: RegisterResult[] = [];
-    for (const payload of topology.endpoints) registered.push(await registerEndpoint(prm.baseUrl, payload));
+    for (const payload of topology.endpoints) registered.push(await registerEndpoint(prm.baseUrl, payload, apiToken));
     if (!args['no-traffic']) {
       traffic = startDemoTraffic(topology, { onError: () => undefined });
     }
@@ -162,6 +186,10 @@ async function main(): Promise<void> {
     ];
     console.log(`\n${table(summary)}\n`);
     console.log(`prm console:   http://127.0.0.1:${prmPort}/`);
+    console.log(`sign in:       ${adminUser} / ${adminPassword}   (kept in .demo/admin-password)`);
+    console.log(
+      `API token:     admin token in .demo/api-token (curl -H "Authorization: Bearer $(cat .demo/api-token)")`,
+    );
     console.log(`API docs:      http://127.0.0.1:${prmPort}/api/docs`);
     console.log(`metadata DB:   ${new URL(metadata.url).host}${metadata.cluster ? ' (started by the demo)' : ''}`);
     console.log(`redis:         ${redisUrl}${redisChild ? ' (started by the demo)' : ''}`);

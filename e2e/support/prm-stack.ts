@@ -10,6 +10,9 @@ import {
   expectEventually,
   freePort,
   startDemoTopology,
+  TEST_ADMIN,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
   testRedisPrefix,
   testRedisUrl,
 } from '@prm/testing';
@@ -30,8 +33,11 @@ export interface PrmStack {
   /** `http://127.0.0.1:<port>` of the prm gateway (serves the console at `/`). */
   baseUrl: string;
   browser: Browser;
-  /** A fresh browser context (1440×900) with a page. */
-  newContext(): Promise<BrowserContext>;
+  /**
+   * A fresh browser context (1440×900), signed in (POST /api/auth/login; the session cookie lives in the context) as
+   * the test admin, or as `as` when given; `as: null` leaves it signed out.
+   */
+  newContext(options?: { as?: { user: string; password: string } | null }): Promise<BrowserContext>;
   /** `fetch` against the API; throws on a non-2xx answer with its body. */
   api<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** prm's stdout/stderr so far (for failure messages and the secret-hygiene test). */
@@ -62,6 +68,7 @@ export async function startPrmStack(): Promise<PrmStack> {
       env: {
         ...process.env,
         NODE_ENV: 'test',
+        ...testAuthEnv(),
         PRM_PORT: String(port),
         PRM_HOST: '127.0.0.1',
         PRM_DATABASE_URL: db.url,
@@ -84,7 +91,7 @@ export async function startPrmStack(): Promise<PrmStack> {
       exited,
       expectEventually(
         async () => {
-          const res = await fetch(`${baseUrl}/api/endpoints`);
+          const res = await fetch(`${baseUrl}/api/endpoints`, { headers: { authorization: TEST_AUTH_HEADER } });
           if (!res.ok) {
             throw new Error(`GET /api/endpoints: ${res.status}`);
           }
@@ -104,11 +111,24 @@ export async function startPrmStack(): Promise<PrmStack> {
       demo,
       baseUrl,
       browser,
-      newContext: () => openBrowser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } }),
+      newContext: async (options = {}) => {
+        const context = await openBrowser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
+        const as = options.as === undefined ? TEST_ADMIN : options.as;
+        if (as) {
+          const res = await context.request.post('/api/auth/login', {
+            data: { username: as.user, password: as.password },
+          });
+          if (!res.ok()) throw new Error(`sign-in as ${as.user}: ${res.status()} ${await res.text()}`);
+        }
+        return context;
+      },
       api: async <T>(method: string, path: string, body?: unknown): Promise<T> => {
         const res = await fetch(`${baseUrl}${path}`, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers: {
+            authorization: TEST_AUTH_HEADER,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();

@@ -102,15 +102,19 @@ export interface RegisterResult {
  * clusters had other ports) the existing endpoint is updated with `PATCH` so it points at this run's cluster.
  * @throws Error with the status and the API error body for any other non-2xx answer
  */
-export async function registerEndpoint(baseUrl: string, payload: { name: string }): Promise<RegisterResult> {
+export async function registerEndpoint(
+  baseUrl: string,
+  payload: { name: string },
+  apiToken: string,
+): Promise<RegisterResult> {
   const res = await fetch(`${baseUrl}/api/endpoints`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiToken}` },
     body: JSON.stringify(payload),
     signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
-  if (res.status === 409) return updateEndpoint(baseUrl, payload);
+  if (res.status === 409) return updateEndpoint(baseUrl, payload, apiToken);
   if (!res.ok) throw new Error(`POST /api/endpoints (${payload.name}) answered ${res.status}: ${text}`);
   let id: string | null = null;
   try {
@@ -123,14 +127,18 @@ export async function registerEndpoint(baseUrl: string, payload: { name: string 
 }
 
 /** Finds the endpoint named `payload.name` and PATCHes it with `payload` (re-checked live by prm). */
-async function updateEndpoint(baseUrl: string, payload: { name: string }): Promise<RegisterResult> {
-  const list = await fetch(`${baseUrl}/api/endpoints`, { signal: AbortSignal.timeout(30_000) });
+async function updateEndpoint(baseUrl: string, payload: { name: string }, apiToken: string): Promise<RegisterResult> {
+  const authorization = `Bearer ${apiToken}`;
+  const list = await fetch(`${baseUrl}/api/endpoints`, {
+    headers: { authorization },
+    signal: AbortSignal.timeout(30_000),
+  });
   const endpoints = (await list.json()) as { id: string; name: string }[];
   const existing = endpoints.find((e) => e.name === payload.name);
   if (!existing) throw new Error(`POST /api/endpoints (${payload.name}) answered 409 but no endpoint has that name`);
   const res = await fetch(`${baseUrl}/api/endpoints/${existing.id}`, {
     method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization },
     body: JSON.stringify(payload),
     signal: AbortSignal.timeout(30_000),
   });

@@ -17,6 +17,8 @@ import {
   startCluster,
   startDemoTopology,
   testRedisUrl,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -48,7 +50,7 @@ function startChild(service: string, env: Record<string, string>, port: number):
 }
 
 async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}${path}`, { headers });
+  return fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: TEST_AUTH_HEADER, ...headers } });
 }
 
 async function waitReady(child: Child, timeoutMs = 60_000): Promise<void> {
@@ -91,7 +93,12 @@ describe('operability of the built services (child processes, PostgreSQL, Redis)
   const passwordEnv = `PRM_TEST_PW_${randomBytes(3).toString('hex').toUpperCase()}`;
   const children: Child[] = [];
   const connection = { ...parseRedisUrl(testRedisUrl()), maxRetriesPerRequest: null };
-  const baseEnv = () => ({ PRM_DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), PRM_REDIS_PREFIX: prefix });
+  const baseEnv = () => ({
+    ...testAuthEnv(),
+    PRM_DATABASE_URL: db.url,
+    REDIS_URL: testRedisUrl(),
+    PRM_REDIS_PREFIX: prefix,
+  });
   const start = async (service: string, env: Record<string, string> = {}) => {
     const child = startChild(service, { ...baseEnv(), ...env }, await freePort());
     children.push(child);
@@ -234,7 +241,7 @@ describe('operability of the built services (child processes, PostgreSQL, Redis)
         'CREATE TABLE sigterm_safe (id int);\n';
       const res = await fetch(`http://127.0.0.1:${gateway.port}/api/migrations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': correlationId },
+        headers: { 'content-type': 'application/json', 'x-request-id': correlationId, authorization: TEST_AUTH_HEADER },
         body: JSON.stringify({ name: 'sigterm test', sql, targets }),
       });
       expect(res.status).toBe(201);
@@ -308,7 +315,7 @@ describe('operability of the built services (child processes, PostgreSQL, Redis)
         const body = { ...e, credential: { kind: 'env', user: 'postgres', passwordEnv: 'PRM_DEMO_PASSWORD' } };
         const r = await fetch(`http://127.0.0.1:${aio.port}/api/endpoints?force=true`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: TEST_AUTH_HEADER },
           body: JSON.stringify(body),
         });
         expect([200, 201]).toContain(r.status);

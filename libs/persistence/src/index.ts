@@ -10,3 +10,5 @@ export * from './replication-errors/index.js';
 export * from './provisioning/index.js';
 export * from './alerts/index.js';
 export * from './audit/audit.repository.js';
+export * from './auth/auth.repository.js';
+export * from './metadata-tls.js';

@@ -8,3 +8,5 @@ export * from './demo-dataset.js';
 export * from './demo-topology.js';
 export * from './stale.js';
 export * from './aws-fake/index.js';
+export * from './identity-fake/index.js';
+export * from './auth.js';

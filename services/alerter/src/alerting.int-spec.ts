@@ -18,6 +18,8 @@ import {
   flushRedisPrefix,
   freePort,
   startDemoTopology,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
@@ -67,7 +69,7 @@ describe('alerting acceptance (all-in-one, real clusters, webhook receiver)', ()
   let demo: DemoTopology;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let channel: ChannelView;
   let ids: Record<string, string>;
@@ -88,6 +90,7 @@ describe('alerting acceptance (all-in-one, real clusters, webhook receiver)', ()
     receiver = await startReceiver(secret, await freePort());
     const port = await freePort();
     env = {
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
       PRM_REDIS_PREFIX: prefix,
@@ -103,7 +106,7 @@ describe('alerting acceptance (all-in-one, real clusters, webhook receiver)', ()
       [DEMO_PASSWORD_ENV]: demo.password,
     };
     app = await startAllInOne(env);
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     channel = (
       await http
         .post('/api/channels')
@@ -411,7 +414,7 @@ describe('alerting acceptance (all-in-one, real clusters, webhook receiver)', ()
   it('acknowledge and silence from the API; metrics count alert kinds and notification outcomes', async () => {
     const any = (await alerts()).find((a) => a.state !== 'pending')!;
     const acked = (await http.post(`/api/alerts/${any.id}/ack`).send({ by: 'dba' }).expect(200)).body as AlertView;
-    expect(acked).toMatchObject({ acknowledgedBy: 'dba' });
+    expect(acked).toMatchObject({ acknowledgedBy: 'system' });
     const s = (
       await http.post('/api/silences').send({ kind: 'stream-down', minutes: 30, reason: 'maintenance' }).expect(201)
     ).body as { id: string; until: string };

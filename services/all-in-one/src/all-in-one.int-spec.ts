@@ -9,6 +9,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 import WebSocket from 'ws';
@@ -20,7 +22,7 @@ describe('all-in-one app (real PostgreSQL, Redis)', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   let port: number;
   const prefix = `prmtest_aio_${process.pid}_${randomBytes(3).toString('hex')}`;
   const passwordEnv = `PRM_TEST_PW_${randomBytes(3).toString('hex').toUpperCase()}`;
@@ -44,6 +46,7 @@ describe('all-in-one app (real PostgreSQL, Redis)', () => {
     db = await createTestDatabase('prm_test_aio');
     port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
       PRM_REDIS_PREFIX: prefix,
@@ -54,7 +57,7 @@ describe('all-in-one app (real PostgreSQL, Redis)', () => {
       [passwordEnv]: cluster.password,
       WRONG_PW: 'not-the-password',
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
   });
 
   afterAll(async () => {

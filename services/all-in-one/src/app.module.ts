@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AlerterServiceModule, AlerterSettingsEnv, alerterSettings } from '@prm/alerter-service';
 import { CredentialsModule } from '@prm/aws';
 import { ConfigServiceModule, EndpointsService } from '@prm/config-service';
-import { GatewayModule, type GatewayEnv } from '@prm/gateway-service';
+import { AuthEnv, GatewayModule, type GatewayEnv } from '@prm/gateway-service';
 import { MigratorServiceModule } from '@prm/migrator-service';
 import { MonitorCloudWatchModule, type MonitorEnv, MonitorServiceModule } from '@prm/monitor-service';
 import { BootstrapEnv, type CommonEnv, coreImports, endpointBootstrapProviders, validateEnv } from '@prm/observability';
@@ -30,7 +30,11 @@ export class AllInOneModule {
           region: s.common.AWS_REGION,
           endpoint: s.common.PRM_AWS_ENDPOINT,
         }),
-        GatewayModule.forRoot({ consoleDir: s.gateway.PRM_CONSOLE_DIR }),
+        GatewayModule.forRoot({
+          consoleDir: s.gateway.PRM_CONSOLE_DIR,
+          auth: validateEnv(AuthEnv, s.processEnv),
+          redis: { url: s.common.REDIS_URL, prefix: s.common.PRM_REDIS_PREFIX },
+        }),
         ConfigServiceModule,
         MonitorServiceModule.forRoot({
           pollIntervalMs: s.monitor.PRM_POLL_INTERVAL_MS,

@@ -10,6 +10,8 @@ import {
   freePort,
   startAwsFake,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 import { startAllInOne } from './bootstrap.js';
@@ -21,7 +23,7 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
   let db: TestDatabase;
   let fake: AwsFake;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   const prefix = `prmtest_aws_${process.pid}_${randomBytes(3).toString('hex')}`;
   const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/${name}-AbCdEf`;
   const savedEnv = { ...process.env };
@@ -55,6 +57,7 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
     process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-access-key';
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       PRM_REDIS_PREFIX: prefix,
       PRM_PORT: String(port),
@@ -62,7 +65,7 @@ describe('endpoints with aws-secret credentials (real SDK → fake Secrets Manag
       PRM_AWS_ENDPOINT: fake.endpoint,
       LOG_LEVEL: 'silent',
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
   });
 
   afterAll(async () => {

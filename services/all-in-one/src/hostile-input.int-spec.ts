@@ -8,6 +8,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import pg from 'pg';
 import request from 'supertest';
@@ -29,7 +31,7 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   let endpointId: string;
   let targetId: string;
   const prefix = `prmtest_hostile_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -104,6 +106,7 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
     );
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       PRM_REDIS_PREFIX: prefix,
       PRM_PORT: String(port),
@@ -112,7 +115,7 @@ describe('hostile input (real PostgreSQL, Redis)', () => {
       LOG_LEVEL: 'silent',
       [passwordEnv]: cluster.password,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     endpointId = ((await http.post('/api/endpoints').send(endpoint()).expect(201)).body as { id: string }).id;
     const target = endpoint({ name: 'ok-target', dbname: 'postgres', role: 'replica' });
     targetId = ((await http.post('/api/endpoints').send(target).expect(201)).body as { id: string }).id;

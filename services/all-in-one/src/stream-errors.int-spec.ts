@@ -9,6 +9,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 import { startAllInOne } from './bootstrap.js';
@@ -23,7 +25,7 @@ describe('stream errors from the server log (PG17 → PG15, all-in-one)', () => 
   let sub: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   const prefix = `prmtest_streamerr_${process.pid}_${randomBytes(3).toString('hex')}`;
 
   const endpoint = (name: string, c: PgCluster, role: 'primary' | 'replica', logFile?: string) => ({
@@ -78,6 +80,7 @@ describe('stream errors from the server log (PG17 → PG15, all-in-one)', () => 
     });
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       PRM_REDIS_PREFIX: prefix,
       PRM_PORT: String(port),
@@ -87,7 +90,7 @@ describe('stream errors from the server log (PG17 → PG15, all-in-one)', () => 
       PRM_T_PUB_PW: pub.password,
       PRM_T_SUB_PW: sub.password,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     await http
       .post('/api/endpoints')
       .send(endpoint('pub', pub, 'primary'))

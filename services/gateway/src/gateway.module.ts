@@ -5,6 +5,8 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { GatewayAlertsModule } from './alerts/alerts.controller.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
+import type { AuthEnv } from './auth/auth.env.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ConfigClient } from './endpoints/config.client.js';
 import { EndpointsController } from './endpoints/endpoints.controller.js';
 import { GatewayMigrationsModule } from './migrations/migrations.controller.js';
@@ -23,7 +25,11 @@ import { TopologyController, TopologyService } from './topology/topology.control
  */
 @Module({})
 export class GatewayModule {
-  static forRoot(options: { consoleDir: string }): DynamicModule {
+  static forRoot(options: {
+    consoleDir: string;
+    auth: AuthEnv;
+    redis: { url: string; prefix: string };
+  }): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
@@ -31,6 +37,7 @@ export class GatewayModule {
           rootPath: resolve(options.consoleDir),
           exclude: ['/api/{*path}', '/health/{*path}', '/ws', '/metrics'],
         }),
+        AuthModule.forRoot(options.auth, options.redis),
         GatewayMigrationsModule,
         GatewayAlertsModule,
       ],

@@ -9,6 +9,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 import { startAllInOne } from '../../all-in-one/src/bootstrap.js';
@@ -20,7 +22,7 @@ describe('migrations across replicas (real PostgreSQL 17 + 15, Redis)', () => {
   let pg15: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   const prefix = `prmtest_mig_${process.pid}_${randomBytes(3).toString('hex')}`;
   const pw17 = `PRM_TEST_PW17_${randomBytes(3).toString('hex').toUpperCase()}`;
   const pw15 = `PRM_TEST_PW15_${randomBytes(3).toString('hex').toUpperCase()}`;
@@ -76,6 +78,7 @@ describe('migrations across replicas (real PostgreSQL 17 + 15, Redis)', () => {
     db = await createTestDatabase('prm_test_mig');
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
       PRM_REDIS_PREFIX: prefix,
@@ -86,7 +89,7 @@ describe('migrations across replicas (real PostgreSQL 17 + 15, Redis)', () => {
       [pw17]: pg17.password,
       [pw15]: pg15.password,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     for (const [name, [c, d]] of Object.entries(where)) {
       const res = await http
         .post('/api/endpoints')

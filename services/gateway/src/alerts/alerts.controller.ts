@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Body, Controller, Delete, Get, HttpCode, Module, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Module, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -66,8 +66,9 @@ export class AlertsController {
   @ApiOperation({ summary: 'Acknowledge an alert (it stays firing until its condition clears, but leaves the badge)' })
   @ApiOkResponse({ description: 'AlertView' })
   @ApiNotFoundResponse({ description: 'unknown alert id' })
-  ack(@Param('id') id: string, @Body() body: AckAlertDto): Promise<AlertView> {
-    return this.alerts.acknowledge(id, body);
+  ack(@Param('id') id: string, @Body() body: AckAlertDto, @Req() req: { user?: { name: string } }): Promise<AlertView> {
+    // the signed-in user acknowledges: a `by` in the body cannot impersonate someone else
+    return this.alerts.acknowledge(id, { ...body, by: req.user?.name ?? body.by });
   }
 }
 
@@ -92,8 +93,8 @@ export class SilencesController {
     description: '400 when there is no matcher, no end, or the end is in the past.',
   })
   @ApiCreatedResponse({ description: 'SilenceView' })
-  create(@Body() body: CreateSilenceDto): Promise<SilenceView> {
-    return this.alerts.createSilence(body);
+  create(@Body() body: CreateSilenceDto, @Req() req: { user?: { name: string } }): Promise<SilenceView> {
+    return this.alerts.createSilence({ ...body, createdBy: req.user?.name ?? body.createdBy });
   }
 
   @RequireRole('operator')

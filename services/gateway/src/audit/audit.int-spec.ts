@@ -9,6 +9,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import pg from 'pg';
 import request from 'supertest';
@@ -18,7 +20,7 @@ describe('audit log (all-in-one, real PostgreSQL)', () => {
   let cluster: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   const prefix = `prmtest_audit_${process.pid}_${randomBytes(3).toString('hex')}`;
 
   beforeAll(async () => {
@@ -28,6 +30,7 @@ describe('audit log (all-in-one, real PostgreSQL)', () => {
     ]);
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       PRM_REDIS_PREFIX: prefix,
       PRM_PORT: String(port),
@@ -36,7 +39,7 @@ describe('audit log (all-in-one, real PostgreSQL)', () => {
       LOG_LEVEL: 'silent',
       PRM_AUDIT_TEST_PW: cluster.password,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
   });
 
   afterAll(async () => {
@@ -76,7 +79,7 @@ describe('audit log (all-in-one, real PostgreSQL)', () => {
       ['POST /api/endpoints', 201, 'succeeded'],
     ]);
     expect(records[0]).toMatchObject({
-      actor: 'anonymous',
+      actor: 'system (token bootstrap)',
       subject: created.id,
       sourceIp: expect.stringContaining('127.0.0.1'),
     });

@@ -7,6 +7,18 @@ import { redactForAudit } from './audit-redaction.js';
 
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** What the audit log needs of the authenticated caller (`req.user`, set by the AuthGuard). */
+interface AuditActor {
+  name?: string;
+  tokenName?: string;
+}
+
+/** `alice`, `alice (token ci-deploy)`, or `anonymous` before authentication. */
+function actorOf(user: AuditActor | undefined): string {
+  if (!user?.name) return 'anonymous';
+  return user.tokenName ? `${user.name} (token ${user.tokenName})` : user.name;
+}
+
 /**
  * Records every request that can change something (POST, PUT, PATCH, DELETE) in the append-only audit log, with
  * actor, time, source IP, action (`METHOD /route`), subject, outcome and a redacted payload — refused and failed
@@ -21,7 +33,7 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request & { id?: unknown; user?: { name?: string } }>();
+    const req = context.switchToHttp().getRequest<Request & { id?: unknown; user?: AuditActor }>();
     if (!CHANGING.has(req.method)) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
@@ -32,12 +44,14 @@ export class AuditInterceptor implements NestInterceptor {
     );
   }
 
-  private record(req: Request & { id?: unknown; user?: { name?: string } }, statusCode: number, body: unknown): void {
+  /** Appends one record for a changing request (no-op for reads); never throws. Also used by the AuthGuard. */
+  record(req: Request & { id?: unknown; user?: AuditActor }, statusCode: number, body: unknown): void {
+    if (!CHANGING.has(req.method)) return;
     const route = (req.route as { path?: string } | undefined)?.path ?? req.path;
     const createdId = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
     const subject = req.params?.id ?? (typeof createdId === 'string' ? createdId : null);
     const entry: NewAuditRecord = {
-      actor: req.user?.name ?? 'anonymous',
+      actor: actorOf(req.user),
       sourceIp: req.ip ?? null,
       action: `${req.method} ${route}`,
       subject: typeof subject === 'string' ? subject.slice(0, 200) : null,

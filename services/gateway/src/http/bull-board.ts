@@ -11,16 +11,34 @@ import type { NextFunction, Request, Response } from 'express';
 export const BULL_BOARD_PATH = '/admin/queues';
 
 /**
- * Decides whether a request may open Bull Board. Today: allowed for everyone when `PRM_BULL_BOARD=true`, for nobody
- * otherwise. The auth issue replaces it with an admin-role check (Bull Board can retry, promote and delete jobs).
+ * Decides whether a request may use Bull Board (it can retry, promote and delete jobs): the gateway allows signed-in
+ * admins only.
  */
-export type BullBoardAccess = (req: Request) => boolean;
+export type BullBoardAccess = (req: Request) => boolean | Promise<boolean>;
 
-/** Express middleware answering 404 (as if nothing were mounted) when `access` refuses the request. */
-export function bullBoardGuard(access: BullBoardAccess) {
+/**
+ * Express middleware: 404 (as if nothing were mounted) when the board is disabled, 403 when `access` refuses.
+ */
+export function bullBoardGuard(enabled: boolean, access: BullBoardAccess) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (access(req)) return next();
-    res.status(404).json({ code: 'not-found', message: `${BULL_BOARD_PATH} is disabled (PRM_BULL_BOARD)` });
+    if (!enabled) {
+      res.status(404).json({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `${BULL_BOARD_PATH} is disabled (PRM_BULL_BOARD)`,
+        details: [],
+      });
+      return;
+    }
+    Promise.resolve(access(req)).then(
+      (ok) => {
+        if (ok) return next();
+        res
+          .status(403)
+          .json({ statusCode: 403, error: 'Forbidden', message: 'Bull Board needs an admin', details: [] });
+      },
+      (err: unknown) => next(err),
+    );
   };
 }
 
@@ -34,8 +52,7 @@ export function mountBullBoard(
   app: INestApplication,
   options: { enabled: boolean; access?: BullBoardAccess },
 ): Queue[] {
-  const access = options.access ?? (() => options.enabled);
-  app.use(BULL_BOARD_PATH, bullBoardGuard(access));
+  app.use(BULL_BOARD_PATH, bullBoardGuard(options.enabled, options.access ?? (() => false)));
   if (!options.enabled) return [];
   const template = app.get(QueueDiscovery).queues()[0];
   if (!template) return [];

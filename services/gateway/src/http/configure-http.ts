@@ -2,7 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { roleAtLeast } from '@prm/observability';
 import helmet from 'helmet';
+import { type AuthEnv, corsOrigins } from '../auth/auth.env.js';
+import { AUTH_SETTINGS, AuthService } from '../auth/auth.service.js';
 import { ApiErrorFilter } from './api-error.filter.js';
 import { mountBullBoard } from './bull-board.js';
 import { apiValidationPipe } from './validation.pipe.js';
@@ -14,10 +17,16 @@ import { apiValidationPipe } from './validation.pipe.js';
  */
 export function configureGatewayHttp(
   app: INestApplication,
-  options: { maxBodyBytes: number; bullBoard?: boolean },
+  options: { maxBodyBytes: number; bullBoard?: boolean; trustProxyHops?: number },
 ): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // Behind an ALB, req.ip (audit log, login rate limit) must be the client's, from X-Forwarded-For.
+  if (options.trustProxyHops) express.set('trust proxy', options.trustProxyHops);
+  const authSettings = app.get<AuthEnv>(AUTH_SETTINGS);
+  const origins = corsOrigins(authSettings);
+  // Same origin only unless PRM_CORS_ORIGINS lists others; credentials (cookies) only for those.
+  if (origins.length > 0) app.enableCors({ origin: origins, credentials: true, maxAge: 600 });
   express.useBodyParser('json', { limit: options.maxBodyBytes });
   app.use(
     helmet({
@@ -32,7 +41,16 @@ export function configureGatewayHttp(
       },
     }),
   );
-  mountBullBoard(app, { enabled: options.bullBoard ?? process.env.PRM_BULL_BOARD === 'true' });
+  const auth = app.get(AuthService);
+  mountBullBoard(app, {
+    enabled: options.bullBoard ?? process.env.PRM_BULL_BOARD === 'true',
+    // Admins only; Bull Board's own calls carry no CSRF header, so changes must come from our own origin.
+    access: async (req) => {
+      const principal = await auth.authenticate(req).catch(() => null);
+      if (!principal || !roleAtLeast(principal.role, 'admin')) return false;
+      return ['GET', 'HEAD'].includes(req.method) || principal.source === 'token' || sameOrigin(req);
+    },
+  });
   app.useGlobalFilters(new ApiErrorFilter());
   app.useGlobalPipes(apiValidationPipe());
   app.useWebSocketAdapter(new WsAdapter(app));
@@ -45,4 +63,16 @@ export function configureGatewayHttp(
       .build(),
   );
   SwaggerModule.setup('api/docs', app, doc);
+}
+
+/** True when the request's Origin (or Referer) is the host it was sent to. */
+function sameOrigin(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const host = req.headers.host;
+  const origin = req.headers.origin ?? req.headers.referer;
+  if (typeof host !== 'string' || typeof origin !== 'string') return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

@@ -19,6 +19,8 @@ import {
   flushRedisPrefix,
   freePort,
   startDemoTopology,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 import WebSocket from 'ws';
@@ -31,7 +33,7 @@ describe('streams and thresholds API (all-in-one, real clusters)', () => {
   let demo: DemoTopology;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   let port: number;
   let endpoints: EndpointView[];
   let streamA: StreamView;
@@ -50,6 +52,7 @@ describe('streams and thresholds API (all-in-one, real clusters)', () => {
     db = await createTestDatabase('prm_test_streams');
     port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
       PRM_REDIS_PREFIX: prefix,
@@ -59,7 +62,7 @@ describe('streams and thresholds API (all-in-one, real clusters)', () => {
       LOG_LEVEL: 'silent',
       [DEMO_PASSWORD_ENV]: demo.password,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     endpoints = [];
     for (const payload of demo.endpoints) {
       endpoints.push((await http.post('/api/endpoints').send(payload).expect(201)).body as EndpointView);

@@ -13,6 +13,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import request from 'supertest';
 
@@ -43,7 +45,7 @@ async function catalogs(c: PgCluster): Promise<Record<string, string[]>> {
     const prefix = `prmtest_crash_${process.pid}_${randomBytes(3).toString('hex')}`;
     const pauseFile = join(tmpdir(), `prm-pause-${prefix}`);
     let env: Record<string, string>;
-    let http: ReturnType<typeof request>;
+    let http: ReturnType<typeof request.agent>;
 
     async function startChild(): Promise<void> {
       child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: 'ignore' });
@@ -60,6 +62,7 @@ async function catalogs(c: PgCluster): Promise<Record<string, string[]>> {
       db = await createTestDatabase('prm_test_crash');
       const port = await freePort();
       env = {
+        ...testAuthEnv(),
         PRM_DATABASE_URL: db.url,
         REDIS_URL: 'redis://127.0.0.1:6379',
         PRM_REDIS_PREFIX: prefix,
@@ -74,7 +77,7 @@ async function catalogs(c: PgCluster): Promise<Record<string, string[]>> {
         PW_SRC: src.password,
         PW_DST: dst.password,
       };
-      http = request(`http://127.0.0.1:${port}`);
+      http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
       await startChild();
     });
 

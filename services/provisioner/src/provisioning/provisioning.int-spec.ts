@@ -13,6 +13,8 @@ import {
   flushRedisPrefix,
   freePort,
   startCluster,
+  TEST_AUTH_HEADER,
+  testAuthEnv,
 } from '@prm/testing';
 import { startAllInOne } from '../../../all-in-one/src/bootstrap.js';
 import pg from 'pg';
@@ -42,7 +44,7 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
   let oneSlot: PgCluster;
   let db: TestDatabase;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: ReturnType<typeof request.agent>;
   const prefix = `prmtest_prov_${process.pid}_${randomBytes(3).toString('hex')}`;
   const pauseFile = join(tmpdir(), `prm-pause-${prefix}`);
   const ep: Record<string, EndpointView> = {};
@@ -115,6 +117,7 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
     rmSync(pauseFile);
     const port = await freePort();
     app = await startAllInOne({
+      ...testAuthEnv(),
       PRM_DATABASE_URL: db.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
       PRM_REDIS_PREFIX: prefix,
@@ -134,7 +137,7 @@ describe('stream provisioning (real PostgreSQL 17 and 15, Redis)', () => {
       PW_WRONG: 'not-the-password',
       PW_ROT: rotPassword,
     });
-    http = request(`http://127.0.0.1:${port}`);
+    http = request.agent(`http://127.0.0.1:${port}`).set('authorization', TEST_AUTH_HEADER);
     await addEndpoint('src17', pg17, 'PW_17', 'primary');
     await addEndpoint('dst15', pg15, 'PW_15', 'replica');
     await addEndpoint('walrep', walReplica, 'PW_WAL', 'primary');

@@ -1,0 +1,2 @@
+export * from './alb-fake.js';
+export * from './oidc-fake.js';
