@@ -1,4 +1,4 @@
-import { isIpv4Cidr, parsePrmConfig, PrmConfigError } from '../cdk/lib/config.js';
+import { isIpv4Cidr, parsePrmConfig, PrmConfigError, ssmPathProblem } from '../cdk/lib/config.js';
 import { exampleConfig } from './cdk-helpers.js';
 
 function problems(raw: unknown): string[] {
@@ -96,6 +96,44 @@ describe('parsePrmConfig', () => {
       'vpc.vpcCidrBlock: must be an IPv4 CIDR such as 10.0.0.0/16',
       'vpc.availabilityZones: needs at least 2 (RDS and Redis span two)',
       'vpc.privateSubnetIds: needs one subnet per availability zone, in the same order',
+    ]);
+  });
+
+  it('takes one exact SSM path for the endpoint bootstrap, never a wildcard', () => {
+    expect(parsePrmConfig(exampleConfig())).toMatchObject({
+      bootstrapSsmPath: '/prm/endpoints',
+      bootstrapSsmKmsKeyArns: [],
+    });
+    for (const [path, reason] of [
+      ['/prm/*', 'must be one exact path, without wildcards'],
+      ['/prm/endpoints*', 'must be one exact path, without wildcards'],
+      ['/', 'must be an absolute path such as /prm/endpoints (letters, digits, _ . -)'],
+      ['prm/endpoints', 'must be an absolute path such as /prm/endpoints (letters, digits, _ . -)'],
+      ['/prm/endpoints/', 'must be an absolute path such as /prm/endpoints (letters, digits, _ . -)'],
+      ['/prm endpoints', 'must be an absolute path such as /prm/endpoints (letters, digits, _ . -)'],
+      ['/aws/service/x', 'must not start with the reserved prefixes aws or ssm'],
+      ['/SSM-things', 'must not start with the reserved prefixes aws or ssm'],
+      [`/${Array(15).fill('l').join('/')}`, 'must have fewer than 15 levels'],
+    ]) {
+      expect(ssmPathProblem(path!)).toBe(reason);
+      const raw = exampleConfig();
+      raw.bootstrapSsmPath = path;
+      expect(problems(raw)).toEqual([`bootstrapSsmPath: ${reason}`]);
+    }
+    expect(ssmPathProblem('/acme/prm-1/endpoints_v2.x')).toBeNull();
+  });
+
+  it('takes SSM KMS keys only as key ARNs and only with a bootstrap path', () => {
+    const raw = exampleConfig();
+    raw.bootstrapSsmKmsKeyArns = ['alias/aws/ssm'];
+    expect(problems(raw)).toEqual(['bootstrapSsmKmsKeyArns[0]: must be a KMS key ARN']);
+    delete raw.bootstrapSsmPath;
+    raw.bootstrapSsmKmsKeyArns = ['arn:aws:kms:eu-west-1:111111111111:key/abc-1'];
+    expect(problems(raw)).toEqual(['bootstrapSsmKmsKeyArns: only used with bootstrapSsmPath']);
+    raw.bootstrapSsmPath = '';
+    expect(problems(raw)).toEqual([
+      'bootstrapSsmPath: must be a non-empty string',
+      'bootstrapSsmKmsKeyArns: only used with bootstrapSsmPath',
     ]);
   });
 

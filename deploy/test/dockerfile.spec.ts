@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { RDS_CA_BUNDLE_PATH } from '../cdk/lib/prm-stack.js';
 import { lintDockerfile, parseDockerfile } from './dockerfile-lint.js';
 
 // hadolint is not packaged for Debian 12 (`apt-cache policy hadolint`: no candidate), so its rules that matter for
@@ -25,15 +26,26 @@ describe('deploy/Dockerfile (production image)', () => {
     expect(runs.some((r) => r.includes('npm ci --omit=dev'))).toBe(true);
   });
 
-  it('ships only production node_modules, package.json, dist (without libs/testing, scripts) and the two scripts', () => {
+  it('ships only production node_modules, package.json, dist (without libs/testing, scripts), the two scripts and deploy/certs', () => {
     const copies = argsOf('COPY').map((a) => a.replace(/--chown=\S+ /, ''));
     expect(copies).toEqual([
       '--from=prod-deps /src/node_modules ./node_modules',
       '--from=build /src/package.json ./package.json',
       '--from=build /src/dist ./dist',
       'deploy/docker/entrypoint.sh deploy/docker/healthcheck.mjs ./deploy/docker/',
+      'deploy/certs/ ./certs/',
     ]);
     expect(text).toContain('rm -rf dist/libs/testing dist/scripts');
+  });
+
+  it('puts deploy/certs where the CDK stack points PRM_DATABASE_CA_FILE, and says how the RDS bundle gets there', () => {
+    expect(argsOf('WORKDIR')).toEqual(['/app']);
+    const file = RDS_CA_BUNDLE_PATH.replace(/^\/app\/certs\//, '');
+    expect(RDS_CA_BUNDLE_PATH).toBe(`/app/certs/${file}`);
+    const readme = read('certs/README.md');
+    expect(readme).toContain(`\`${file}\``);
+    expect(readme).toContain(`-o deploy/certs/${file}`);
+    expect(text).not.toMatch(/curl|wget|truststore/); // the bundle is never downloaded during the build
   });
 
   it('runs as uid 10001 under tini with NODE_ENV=production, SIGTERM and a node health check on /health/live', () => {

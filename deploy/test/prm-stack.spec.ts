@@ -1,8 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parsePrmConfig, type PrmConfig } from '../cdk/lib/config.js';
-import { PrmStack, QUEUE_DEPTH_METRIC } from '../cdk/lib/prm-stack.js';
-import { type CfnTemplate, exampleConfig, wildcardResourceStatements } from './cdk-helpers.js';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { PrmStack, QUEUE_DEPTH_METRIC, RDS_CA_BUNDLE_PATH } from '../cdk/lib/prm-stack.js';
+import {
+  type CfnTemplate,
+  cfnText,
+  exampleConfig,
+  ssmGrantsBeyondPath,
+  wildcardResourceStatements,
+} from './cdk-helpers.js';
 
 // One synth per configuration (synth takes seconds): the example config (existing VPC, explicit secret ARNs, ECR
 // image) and a variant (new VPC, tag-based secret access, public image, no RDS IAM users or log instances).
@@ -26,6 +33,17 @@ function roleStatements(json: CfnTemplate, stack: PrmStack, service: keyof PrmSt
 }
 
 const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) => [s.Action].flat());
+
+/** Environment of the service's container, name → value (CloudFormation values as in the template). */
+function containerEnv(json: CfnTemplate, stack: PrmStack, svc: keyof PrmStack['services']): Record<string, unknown> {
+  const id = stack.getLogicalId(stack.services[svc].service.taskDefinition.node.defaultChild as never);
+  const defs = json.Resources[id]!.Properties.ContainerDefinitions as {
+    Environment: { Name: string; Value: unknown }[];
+  }[];
+  return Object.fromEntries(defs[0]!.Environment.map((e) => [e.Name, e.Value]));
+}
+
+const SSM_ARN = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/prm/endpoints';
 
 describe('PrmStack (example config: existing VPC, secret ARNs)', () => {
   let template: Template;
@@ -80,14 +98,55 @@ describe('PrmStack (example config: existing VPC, secret ARNs)', () => {
     }
   });
 
-  it('turns on the queue-depth metric in the monitor task only (its autoscaling follows it)', () => {
-    const envOf = (svc: keyof PrmStack['services']) => {
-      const id = stack.getLogicalId(stack.services[svc].service.taskDefinition.node.defaultChild as never);
-      const defs = json.Resources[id].Properties.ContainerDefinitions as {
-        Environment: { Name: string; Value: unknown }[];
-      }[];
-      return Object.fromEntries(defs[0].Environment.map((e) => [e.Name, e.Value]));
+  it('lets only the config service read exactly the bootstrap SSM path, and decrypt only via SSM for it', () => {
+    expect(config.bootstrapSsmPath).toBe('/prm/endpoints');
+    expect(ssmGrantsBeyondPath(json, '/prm/endpoints')).toEqual([]);
+    const statements = roleStatements(json, stack, 'config');
+    const list = statements.find((s) => s.Sid === 'ListBootstrapSsmPath');
+    expect(list?.Action).toBe('ssm:GetParametersByPath');
+    expect(cfnText(list?.Resource)).toBe(SSM_ARN);
+    const read = statements.find((s) => s.Sid === 'ReadBootstrapSsmParameters');
+    expect(read?.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+    expect(cfnText(read?.Resource)).toBe(`${SSM_ARN}/*`);
+    const kms = statements.find((s) => s.Sid === 'DecryptBootstrapParametersViaSsm') as Statement & {
+      Condition: { StringEquals: Record<string, unknown>; StringLike: Record<string, unknown[]> };
     };
+    expect(kms.Action).toBe('kms:Decrypt');
+    expect(cfnText(kms.Resource)).toBe('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*');
+    expect(cfnText(kms.Condition.StringEquals['kms:ViaService'])).toBe('ssm.${AWS::Region}.amazonaws.com');
+    expect(kms.Condition.StringLike['kms:EncryptionContext:PARAMETER_ARN']!.map(cfnText)).toEqual([
+      SSM_ARN,
+      `${SSM_ARN}/*`,
+    ]);
+    expect(actionsOf(statements).filter((a) => a.startsWith('ssm:'))).toHaveLength(3);
+    for (const svc of ['gateway', 'monitor', 'provisioner', 'migrator', 'alerter'] as const) {
+      const others = roleStatements(json, stack, svc);
+      expect(actionsOf(others).filter((a) => a.startsWith('ssm:'))).toEqual([]);
+      expect(others.filter((s) => JSON.stringify(s.Condition ?? {}).includes('ssm.'))).toEqual([]);
+    }
+  });
+
+  it('gives PRM_BOOTSTRAP_SSM_PATH to the config task only', () => {
+    expect(containerEnv(json, stack, 'config').PRM_BOOTSTRAP_SSM_PATH).toBe('/prm/endpoints');
+    for (const svc of ['gateway', 'monitor', 'provisioner', 'migrator', 'alerter'] as const) {
+      expect(containerEnv(json, stack, svc).PRM_BOOTSTRAP_SSM_PATH).toBeUndefined();
+    }
+  });
+
+  it('connects every task to the metadata DB with verify-full against the RDS CA bundle in the image', () => {
+    for (const svc of ['gateway', 'config', 'monitor', 'provisioner', 'migrator', 'alerter'] as const) {
+      const env = containerEnv(json, stack, svc);
+      expect(env.PRM_DATABASE_SSL).toBe('verify-full');
+      expect(env.PRM_DATABASE_CA_FILE).toBe(RDS_CA_BUNDLE_PATH);
+      // no sslmode in the URL: it would override PRM_DATABASE_SSL (and the app refuses both)
+      expect(cfnText(env.PRM_DATABASE_URL)).toMatch(/^postgres:\/\/prm@\$\{MetadataDb\w+\.Endpoint\.Address\}:/);
+      expect(cfnText(env.PRM_DATABASE_URL)).not.toContain('sslmode');
+    }
+    expect(RDS_CA_BUNDLE_PATH).toBe('/app/certs/rds-global-bundle.pem');
+  });
+
+  it('turns on the queue-depth metric in the monitor task only (its autoscaling follows it)', () => {
+    const envOf = (svc: keyof PrmStack['services']) => containerEnv(json, stack, svc);
     expect(envOf('monitor')).toMatchObject({ PRM_SERVICE: 'monitor', PRM_CLOUDWATCH_METRICS: 'true' });
     for (const svc of ['gateway', 'config', 'provisioner', 'migrator', 'alerter'] as const) {
       expect(envOf(svc).PRM_CLOUDWATCH_METRICS).toBeUndefined();
@@ -278,6 +337,7 @@ describe('PrmStack (new VPC, tag-based secret access)', () => {
     raw.secretTagAccess = true;
     raw.imageUri = 'ghcr.io/example/prm:0.1.0';
     raw.gatewayEcsExec = false;
+    delete raw.bootstrapSsmPath;
     ({ json, stack } = synth(parsePrmConfig(raw)));
   });
 
@@ -289,6 +349,15 @@ describe('PrmStack (new VPC, tag-based secret access)', () => {
     const sids = roleStatements(json, stack, 'monitor').map((s) => s.Sid);
     expect(sids).not.toContain('RdsIamConnect');
     expect(sids).not.toContain('DownloadRdsLogs');
+  });
+
+  it('grants no SSM read and sets no bootstrap path without bootstrapSsmPath', () => {
+    const all = Object.values(json.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(actionsOf(all).filter((a) => a.startsWith('ssm:'))).toEqual([]);
+    expect(all.filter((s) => JSON.stringify(s.Condition ?? {}).includes('ssm.'))).toEqual([]);
+    expect(containerEnv(json, stack, 'config').PRM_BOOTSTRAP_SSM_PATH).toBeUndefined();
   });
 
   it('creates the VPC without an availability-zone lookup', () => {
@@ -307,5 +376,59 @@ describe('PrmStack (new VPC, tag-based secret access)', () => {
       .map((t) => (t.Properties.ContainerDefinitions as Record<string, unknown>[])[0]!);
     expect(containers.map((c) => c.Image)).toEqual(Array(6).fill('ghcr.io/example/prm:0.1.0'));
     expect(containers.every((c) => c.ReadonlyRootFilesystem === true)).toBe(true);
+  });
+});
+
+describe('PrmStack SSM bootstrap grants (customer keys; the path check catches a wildcard)', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  let json: CfnTemplate;
+  let stack: PrmStack;
+
+  beforeAll(() => {
+    const raw = exampleConfig();
+    raw.bootstrapSsmPath = '/acme/prm/endpoints';
+    raw.bootstrapSsmKmsKeyArns = [keyArn];
+    ({ json, stack } = synth(parsePrmConfig(raw)));
+  });
+
+  it('decrypts with the configured keys only, for that path only', () => {
+    expect(ssmGrantsBeyondPath(json, '/acme/prm/endpoints')).toEqual([]);
+    const kms = roleStatements(json, stack, 'config').find((s) => s.Sid === 'DecryptBootstrapParametersViaSsm');
+    expect(kms?.Resource).toBe(keyArn);
+    expect(containerEnv(json, stack, 'config').PRM_BOOTSTRAP_SSM_PATH).toBe('/acme/prm/endpoints');
+    // the same template read against another path: every grant is outside it
+    expect(ssmGrantsBeyondPath(json, '/prm/endpoints')).toHaveLength(4); // 2 ssm statements, 2 decrypt scopes
+  });
+
+  it('fails when a statement reads SSM by a wildcard path (a regression the check must catch)', () => {
+    const app = new App();
+    const raw = exampleConfig();
+    const bad = new PrmStack(app, 'PrmWildcard', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+      config: parsePrmConfig(raw),
+    });
+    bad.services.config.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: [`arn:aws:ssm:eu-west-1:111111111111:parameter/*`],
+      }),
+    );
+    bad.services.monitor.taskRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: ['*'] }),
+    );
+    const template = Template.fromStack(bad).toJSON() as CfnTemplate;
+    const found = ssmGrantsBeyondPath(template, '/prm/endpoints');
+    expect(found).toHaveLength(2);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^ConfigTaskRoleDefaultPolicy\w+: ssm:GetParametersByPath on arn:aws:ssm:.*:parameter\/\*$/,
+        ),
+        expect.stringMatching(/^MonitorTaskRoleDefaultPolicy\w+: ssm:GetParameter on \*$/),
+      ]),
+    );
+    expect(wildcardResourceStatements(template)).toEqual([
+      expect.stringMatching(/^MonitorTaskRoleDefaultPolicy\w+: ssm:GetParameter$/),
+    ]);
   });
 });

@@ -95,6 +95,16 @@ export interface PrmConfig {
   redis: { nodeType: string; replicas: number };
   /** ECS Exec on the gateway task: the target of SSM port forwarding to the internal ALB. */
   gatewayEcsExec: boolean;
+  /**
+   * SSM Parameter Store path (e.g. `/prm/endpoints`) the config service bootstraps endpoints from at start
+   * (`PRM_BOOTSTRAP_SSM_PATH`); its task role may read exactly this path. Absent: no bootstrap, no SSM rights.
+   */
+  bootstrapSsmPath?: string;
+  /**
+   * Customer-managed KMS keys of SecureString parameters under `bootstrapSsmPath`; default any key of the account
+   * and region. `kms:Decrypt` is always only via SSM and only for parameters under the path.
+   */
+  bootstrapSsmKmsKeyArns: string[];
 }
 
 /** Thrown when the deployment settings are invalid; lists every problem with its JSON path. */
@@ -112,6 +122,25 @@ const CIDR_V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const HTTPS_URL = /^https:\/\/\S+$/;
 const DBI_RESOURCE_ID = /^(db|cluster)-[A-Z0-9]+$/;
 const DB_USER = /^(\*|[A-Za-z_][A-Za-z0-9_$.-]{0,62})$/;
+/** A parameter hierarchy: `/segment/segment`, segments of `A-Z a-z 0-9 _ . -` (SSM's name characters). */
+const SSM_PATH = /^(\/[A-Za-z0-9_.-]+)+$/;
+/** Parameter Store's hierarchy depth limit (levels of a parameter name). */
+const SSM_MAX_LEVELS = 15;
+
+/**
+ * Problem with an SSM Parameter Store path given as the endpoint bootstrap source, or null when it is usable:
+ * absolute, no trailing `/`, no wildcard (IAM would read it as one), not under the reserved `aws`/`ssm` prefixes,
+ * and leaving room below it in the 15-level hierarchy. Source: AWS Systems Manager "Working with parameter
+ * hierarchies" and "Requirements and constraints for parameter names".
+ */
+export function ssmPathProblem(path: string): string | null {
+  if (path.includes('*') || path.includes('?')) return 'must be one exact path, without wildcards';
+  if (!SSM_PATH.test(path)) return 'must be an absolute path such as /prm/endpoints (letters, digits, _ . -)';
+  const levels = path.split('/').filter(Boolean);
+  if (/^(aws|ssm)/i.test(levels[0] ?? '')) return 'must not start with the reserved prefixes aws or ssm';
+  if (levels.length >= SSM_MAX_LEVELS) return `must have fewer than ${SSM_MAX_LEVELS} levels`;
+  return null;
+}
 
 /** Checks an IPv4 CIDR such as `10.0.0.0/16` (octets ≤ 255, prefix ≤ 32). */
 export function isIpv4Cidr(value: unknown): value is string {
@@ -267,6 +296,19 @@ export function parsePrmConfig(raw: unknown): PrmConfig {
   const account = raw.account === undefined ? undefined : str(raw, 'account', 'account', /^\d{12}$/);
   const region = raw.region === undefined ? undefined : str(raw, 'region', 'region', /^[a-z]{2}(-[a-z]+)+-\d$/);
   const imageUri = raw.imageUri === undefined ? undefined : str(raw, 'imageUri', 'imageUri', /^\S+[:@]\S+$/);
+  const bootstrapSsmPath =
+    raw.bootstrapSsmPath === undefined ? undefined : str(raw, 'bootstrapSsmPath', 'bootstrapSsmPath');
+  const ssmProblem = bootstrapSsmPath ? ssmPathProblem(bootstrapSsmPath) : null;
+  if (ssmProblem) bad('bootstrapSsmPath', ssmProblem);
+  const bootstrapSsmKmsKeyArns = list(
+    raw,
+    'bootstrapSsmKmsKeyArns',
+    'bootstrapSsmKmsKeyArns',
+    arn(ARN_KMS_KEY, 'a KMS key ARN'),
+  );
+  if (bootstrapSsmKmsKeyArns.length > 0 && !bootstrapSsmPath) {
+    bad('bootstrapSsmKmsKeyArns', 'only used with bootstrapSsmPath');
+  }
 
   const config: PrmConfig = {
     stackName: str(raw, 'stackName', 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'Prm'),
@@ -307,6 +349,8 @@ export function parsePrmConfig(raw: unknown): PrmConfig {
       replicas: int(redisRaw, 'replicas', 'redis.replicas', 1, 5, 1),
     },
     gatewayEcsExec: bool(raw, 'gatewayEcsExec', 'gatewayEcsExec', true),
+    ...(bootstrapSsmPath ? { bootstrapSsmPath } : {}),
+    bootstrapSsmKmsKeyArns,
   };
   if (problems.length > 0) throw new PrmConfigError(problems);
   return config;

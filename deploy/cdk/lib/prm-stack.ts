@@ -20,6 +20,12 @@ export const CONTAINER_PORT = 8080;
 /** CloudWatch custom metric the monitor publishes (waiting + delayed `monitor-poll` jobs) and the monitor scales on. */
 export const QUEUE_DEPTH_METRIC = { namespace: 'prm', metricName: 'MonitorPollQueueDepth' } as const;
 
+/**
+ * Where the image holds the RDS CA bundle (`deploy/certs/rds-global-bundle.pem`, copied by deploy/Dockerfile; see
+ * docs/deploy.md "TLS to the metadata store"): every task verifies the metadata database's certificate against it.
+ */
+export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
+
 /** Tag that grants prm read access to a secret when `secretTagAccess` is set. */
 export const SECRET_ACCESS_TAG = { key: 'prm-access', value: 'true' } as const;
 
@@ -159,7 +165,10 @@ export class PrmStack extends Stack {
       LOG_LEVEL: 'info',
       AWS_REGION: Aws.REGION,
       // The entrypoint adds PRM_DATABASE_PASSWORD / PRM_REDIS_AUTH_TOKEN (ECS secrets) to these URLs.
-      PRM_DATABASE_URL: `postgres://prm@${metadataDb.dbInstanceEndpointAddress}:${metadataDb.dbInstanceEndpointPort}/prm?sslmode=no-verify`,
+      PRM_DATABASE_URL: `postgres://prm@${metadataDb.dbInstanceEndpointAddress}:${metadataDb.dbInstanceEndpointPort}/prm`,
+      // TLS with the server certificate checked against the RDS CA bundle and the endpoint's host name.
+      PRM_DATABASE_SSL: 'verify-full',
+      PRM_DATABASE_CA_FILE: RDS_CA_BUNDLE_PATH,
       REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
     };
     const secrets: Record<string, ecs.Secret> = {
@@ -212,6 +221,8 @@ export class PrmStack extends Stack {
           ...commonEnv,
           PRM_SERVICE: name,
           ...(name === 'provisioner' ? { PRM_SQS_INGRESS_QUEUE_URL: this.ingressQueue.queueUrl } : {}),
+          // the config service registers the endpoints found under this path at start
+          ...(name === 'config' && config.bootstrapSsmPath ? { PRM_BOOTSTRAP_SSM_PATH: config.bootstrapSsmPath } : {}),
           // the monitor publishes prm/MonitorPollQueueDepth, which its autoscaling below follows
           ...(name === 'monitor' ? { PRM_CLOUDWATCH_METRICS: 'true' } : {}),
         },
@@ -252,6 +263,7 @@ export class PrmStack extends Stack {
 
     this.grantDatabaseAccess(config);
     this.grantLogDownload(config, services.monitor.taskRole);
+    this.grantBootstrapSsmRead(config, services.config.taskRole);
     services.provisioner.taskRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ConsumeIngressQueue',
@@ -442,6 +454,45 @@ export class PrmStack extends Stack {
     }
   }
 
+  /**
+   * The config service's endpoint bootstrap (`PRM_BOOTSTRAP_SSM_PATH`, SSM `GetParametersByPath`, recursive, with
+   * decryption): `ssm:GetParametersByPath` on exactly the path, `ssm:GetParameter(s)` on the parameters below it,
+   * and `kms:Decrypt` for SecureString values only when SSM asks (`kms:ViaService`) for a parameter under the path
+   * (`kms:EncryptionContext:PARAMETER_ARN`, the context Parameter Store encrypts with). Nothing without a path.
+   */
+  private grantBootstrapSsmRead(config: PrmConfig, role: iam.Role): void {
+    if (!config.bootstrapSsmPath) return;
+    const pathArn = ssmParameterArn(config.bootstrapSsmPath);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListBootstrapSsmPath',
+        actions: ['ssm:GetParametersByPath'],
+        resources: [pathArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadBootstrapSsmParameters',
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resources: [`${pathArn}/*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptBootstrapParametersViaSsm',
+        actions: ['kms:Decrypt'],
+        resources:
+          config.bootstrapSsmKmsKeyArns.length > 0
+            ? config.bootstrapSsmKmsKeyArns
+            : [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `ssm.${Aws.REGION}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': [pathArn, `${pathArn}/*`] },
+        },
+      }),
+    );
+  }
+
   /** `rds:DescribeDBLogFiles` and `rds:DownloadDBLogFilePortion` on the configured instances (monitor only). */
   private grantLogDownload(config: PrmConfig, role: iam.Role): void {
     if (config.logInstanceArns.length === 0) return;
@@ -453,6 +504,14 @@ export class PrmStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * ARN of an SSM parameter or hierarchy path (`/prm/endpoints` → `arn:<partition>:ssm:<region>:<account>:parameter/prm/endpoints`;
+ * a name that starts with `/` takes no extra slash). Source: AWS Systems Manager "Parameter Store" IAM examples.
+ */
+export function ssmParameterArn(path: string): string {
+  return `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${path}`;
 }
 
 function pascal(name: string): string {

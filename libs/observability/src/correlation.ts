@@ -33,13 +33,30 @@ export function withCorrelationId<T extends object>(data: T): T & { correlationI
 }
 
 /**
+ * The correlation id a job's data or a bus message's payload carries (`correlationId`, as set by
+ * {@link withCorrelationId}), or null when it has none or it does not match {@link CORRELATION_ID_PATTERN}.
+ */
+export function payloadCorrelationId(payload: unknown): string | null {
+  const given = (payload as { correlationId?: unknown } | null | undefined)?.correlationId;
+  return typeof given === 'string' && CORRELATION_ID_PATTERN.test(given) ? given : null;
+}
+
+/**
+ * Runs the handler of a bus message (request/reply or event) with the sender's correlation id bound
+ * ({@link payloadCorrelationId}), so its log lines and the jobs it enqueues carry the HTTP request's id. Without
+ * one, `fallback` is bound when given, else nothing.
+ */
+export function runWithMessageCorrelation<T>(payload: unknown, fn: () => T, fallback?: string): T {
+  const id = payloadCorrelationId(payload) ?? fallback;
+  return id === undefined ? fn() : runWithCorrelation(id, fn);
+}
+
+/**
  * The id a worker binds while processing `job`: `job.data.correlationId` when the enqueuer set one (HTTP request
  * id), else `<queue>:<job id>` so every line of one job still shares an id.
  */
 export function jobCorrelationId(job: { id?: string; queueName: string; data: unknown }): string {
-  const given = (job.data as { correlationId?: unknown } | null)?.correlationId;
-  if (typeof given === 'string' && CORRELATION_ID_PATTERN.test(given)) return given;
-  return `${job.queueName}:${job.id ?? 'unknown'}`;
+  return payloadCorrelationId(job.data) ?? `${job.queueName}:${job.id ?? 'unknown'}`;
 }
 
 /** Runs a job's handler with its correlation id bound ({@link jobCorrelationId}). */

@@ -15,7 +15,10 @@ import { installGracefulShutdown } from './shutdown.js';
 export function coreImports(env: CommonEnv, service: string): DynamicModule[] {
   return [
     PrmLoggerModule.forRoot({ level: env.LOG_LEVEL, service }),
-    PersistenceModule.forRoot({ url: env.PRM_DATABASE_URL }),
+    PersistenceModule.forRoot({
+      url: env.PRM_DATABASE_URL,
+      tls: { mode: env.PRM_DATABASE_SSL, caFile: env.PRM_DATABASE_CA_FILE },
+    }),
     MessagingModule.forRoot({ redisUrl: env.REDIS_URL, prefix: env.PRM_REDIS_PREFIX }),
     HealthModule.forRoot({ redisUrl: env.REDIS_URL }),
     { module: MetricsModule },

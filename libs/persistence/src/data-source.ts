@@ -12,6 +12,8 @@ import { STREAM_ENTITIES, STREAM_MIGRATIONS } from './streams/streams.schema.js'
 import { PROVISIONING_ENTITIES, PROVISIONING_MIGRATIONS } from './provisioning/provisioning.schema.js';
 import { ALERT_ENTITIES, ALERT_MIGRATIONS } from './alerts/alerts.schema.js';
 import { AUDIT_ENTITIES, AUDIT_MIGRATIONS } from './audit/audit.schema.js';
+import { type MetadataTlsSettings, explainMetadataTlsError, metadataSslConfig } from './metadata-tls.js';
+import { AUTH_ENTITIES, AUTH_MIGRATIONS } from './auth/auth.schema.js';
 
 /** Every entity of prm's metadata store. */
 export const ENTITIES = [
@@ -23,6 +25,7 @@ export const ENTITIES = [
   ...PROVISIONING_ENTITIES,
   ...ALERT_ENTITIES,
   ...AUDIT_ENTITIES,
+  ...AUTH_ENTITIES,
 ];
 /** Every migration; TypeORM orders them by the timestamp in their class name. Never `synchronize`. */
 export const MIGRATIONS = [
@@ -33,19 +36,23 @@ export const MIGRATIONS = [
   ...PROVISIONING_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...AUDIT_MIGRATIONS,
+  ...AUTH_MIGRATIONS,
 ];
 
 /** A fixed key for `pg_advisory_lock`, so that services starting together migrate one at a time. */
 const MIGRATION_LOCK_KEY = 7_021_993_001;
 
 /**
- * TypeORM options for prm's metadata store at `url` (a `postgres://` URL).
- * `synchronize` is off: the schema changes only through {@link MIGRATIONS}.
+ * TypeORM options for prm's metadata store at `url` (a `postgres://` URL), with TLS from `tls` (see
+ * {@link metadataSslConfig}; unset: the URL's `sslmode` decides). `synchronize` is off: the schema changes only
+ * through {@link MIGRATIONS}.
  */
-export function metadataDataSourceOptions(url: string): DataSourceOptions {
+export function metadataDataSourceOptions(url: string, tls?: MetadataTlsSettings): DataSourceOptions {
+  const ssl = metadataSslConfig(tls);
   return {
     type: 'postgres',
     url,
+    ...(ssl === undefined ? {} : { ssl }),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
@@ -58,15 +65,26 @@ export function metadataDataSourceOptions(url: string): DataSourceOptions {
 
 /**
  * Creates the database named in `url` when it does not exist (connects to the `postgres` database of the same
- * server). Throws the driver's error when the server cannot be reached.
+ * server, with the same TLS settings). Throws the driver's error when the server cannot be reached, a
+ * MetadataTlsError when TLS fails (untrusted certificate, wrong host name, server without TLS).
  */
-export async function ensureDatabase(url: string): Promise<void> {
+export async function ensureDatabase(url: string, tls?: MetadataTlsSettings): Promise<void> {
   const target = new URL(url);
   const dbname = decodeURIComponent(target.pathname.replace(/^\//, '')) || 'postgres';
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
-  await client.connect();
+  const ssl = metadataSslConfig(tls);
+  const client = new pg.Client({
+    connectionString: admin.toString(),
+    connectionTimeoutMillis: 5000,
+    ...(ssl === undefined ? {} : { ssl }),
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw explainMetadataTlsError(err, tls, target.hostname);
+  }
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbname]);
     if (!rowCount) {
@@ -97,10 +115,10 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-/** Opens a DataSource on `url`, creating the database and applying migrations first. */
-export async function openMetadataStore(url: string): Promise<DataSource> {
-  await ensureDatabase(url);
-  const dataSource = new DataSource(metadataDataSourceOptions(url));
+/** Opens a DataSource on `url` (TLS from `tls`), creating the database and applying migrations first. */
+export async function openMetadataStore(url: string, tls?: MetadataTlsSettings): Promise<DataSource> {
+  await ensureDatabase(url, tls);
+  const dataSource = new DataSource(metadataDataSourceOptions(url, tls));
   await dataSource.initialize();
   await runMigrations(dataSource);
   return dataSource;

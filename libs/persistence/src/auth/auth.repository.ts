@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** TypeORM's postgres driver answers UPDATE/DELETE ... RETURNING with `[rows, affected]`, INSERT/SELECT with rows. */
-function returned<T>(result: unknown): T[] {
-  const r = result as unknown[];
-  return Array.isArray(r[0]) && typeof r[1] === 'number' ? (r[0] as T[]) : (r as T[]);
-}
+/**
+ * Runs `UPDATE/DELETE ... RETURNING` inside `WITH x AS (...) SELECT * FROM x`: TypeORM's postgres driver answers a
+ * bare UPDATE/DELETE with `[rows, affected]` (or other shapes inside transactions), a SELECT always with rows.
+ */
+const returning = (statement: string): string => `WITH changed AS (${statement}) SELECT * FROM changed`;
 
 /** A role as stored (same names as `Role` in @prm/observability; kept local so persistence depends on nothing). */
 export type StoredRole = 'viewer' | 'operator' | 'admin';
@@ -80,9 +80,9 @@ export class UserRepository {
       .transaction(async (m) => {
         await m.query('LOCK TABLE prm_user IN SHARE ROW EXCLUSIVE MODE');
         const rows: UserRow[] = await m.query(
-          `UPDATE prm_user SET role = coalesce($2, role), password_hash = coalesce($3, password_hash),
+          returning(`UPDATE prm_user SET role = coalesce($2, role), password_hash = coalesce($3, password_hash),
                 disabled = coalesce($4, disabled), updated_at = now()
-          WHERE name = $1 RETURNING *`,
+          WHERE name = $1 RETURNING *`),
           [name, change.role ?? null, change.passwordHash ?? null, change.disabled ?? null],
         );
         if (!rows[0]) return 'not-found';
@@ -102,7 +102,9 @@ export class UserRepository {
     return this.dataSource
       .transaction(async (m) => {
         await m.query('LOCK TABLE prm_user IN SHARE ROW EXCLUSIVE MODE');
-        const rows = returned<unknown>(await m.query('DELETE FROM prm_user WHERE name = $1 RETURNING name', [name]));
+        const rows = (await m.query(returning('DELETE FROM prm_user WHERE name = $1 RETURNING name'), [
+          name,
+        ])) as unknown[];
         if (rows.length === 0) return 'not-found' as const;
         if (!(await this.anyEnabledAdmin(m.query.bind(m)))) throw new LastAdminError();
         return 'deleted' as const;
@@ -159,15 +161,13 @@ export class SessionRepository {
       source: 'password' | 'oidc';
       csrf_hash: string;
       expires_at: Date;
-    }[] = returned(
-      await this.dataSource.query(
-        `UPDATE auth_session
+    }[] = await this.dataSource.query(
+      returning(`UPDATE auth_session
           SET last_seen_at = now(),
               expires_at = least(now() + make_interval(secs => $2), created_at + make_interval(secs => $3))
         WHERE id_hash = $1 AND expires_at > now()
-        RETURNING user_name, role, source, csrf_hash, expires_at`,
-        [idHash, idleSeconds, absoluteSeconds],
-      ),
+        RETURNING user_name, role, source, csrf_hash, expires_at`),
+      [idHash, idleSeconds, absoluteSeconds],
     );
     const r = rows[0];
     return r
@@ -246,13 +246,11 @@ export class ApiTokenRepository {
 
   /** The usable (not revoked, not expired) token with this hash, marking it used; null otherwise. */
   async use(tokenHash: string): Promise<ApiTokenRecord | null> {
-    const rows = returned<ApiTokenRow>(
-      await this.dataSource.query(
-        `UPDATE api_token SET last_used_at = now()
+    const rows: ApiTokenRow[] = await this.dataSource.query(
+      returning(`UPDATE api_token SET last_used_at = now()
           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-          RETURNING *`,
-        [tokenHash],
-      ),
+          RETURNING *`),
+      [tokenHash],
     );
     return rows[0] ? toToken(rows[0]) : null;
   }
@@ -273,11 +271,9 @@ export class ApiTokenRepository {
 
   /** Marks the token revoked (idempotent); returns its hash so caches can drop it. */
   async revoke(id: string): Promise<string | null> {
-    const rows = returned<{ token_hash: string }>(
-      await this.dataSource.query(
-        'UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING token_hash',
-        [id],
-      ),
+    const rows: { token_hash: string }[] = await this.dataSource.query(
+      returning('UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING token_hash'),
+      [id],
     );
     return rows[0]?.token_hash ?? null;
   }

@@ -1,8 +1,11 @@
 import { type TestDatabase, createTestDatabase } from '@prm/testing';
+import type { EndpointStatus } from '@prm/contracts';
 import type { DataSource } from 'typeorm';
 
 import { openMetadataStore } from '../data-source.js';
 import { EndpointRepository } from '../repositories/endpoint.repository.js';
+import { EndpointStatusRepository } from '../repositories/endpoint-status.repository.js';
+import { ReplicationErrorRepository } from '../replication-errors/replication-error.repository.js';
 import { DEFAULT_GLOBAL_THRESHOLDS } from './1764500000000-streams.js';
 import { MetricSampleRepository } from './metric-sample.repository.js';
 import { StreamStatusRepository } from './stream-status.repository.js';
@@ -164,5 +167,362 @@ describe('stream monitoring tables (real PostgreSQL)', () => {
     expect((await ds.query('SELECT count(*)::int AS n FROM threshold'))[0].n).toBe(1);
     expect(await statuses.list()).toEqual([]);
     await thresholds.putGlobal(DEFAULT_GLOBAL_THRESHOLDS);
+  });
+
+  describe('batched statements of the monitor (one statement per call)', () => {
+    let thirdId: string;
+    const count = async (sql: string, params: unknown[] = []) => (await ds.query(sql, params))[0].n as number;
+    const snapshot = (endpointId: string, slots: { name: string; slotType: 'logical' | 'physical' }[]) =>
+      ({
+        endpointId,
+        reachability: 'reachable',
+        checkedAt: '2026-02-01T00:00:00.000Z',
+        slots: slots.map((s) => ({ ...s, confirmedFlushLsn: '0/10' })),
+        publications: [],
+        subscriptions: [],
+      }) as unknown as EndpointStatus;
+
+    beforeAll(async () => {
+      thirdId = (
+        await new EndpointRepository(ds).insert({
+          host: '127.0.0.1',
+          dbname: 'app',
+          sslmode: 'disable',
+          cloud: 'other',
+          region: null,
+          network: null,
+          credential: { kind: 'env', user: 'u', passwordEnv: 'P' },
+          name: 'third',
+          port: 5003,
+          role: 'primary',
+        })
+      ).id;
+    });
+
+    afterEach(async () => {
+      await ds.query('DELETE FROM stream');
+      await ds.query('DELETE FROM endpoint_status');
+      await ds.query('DELETE FROM wal_sample');
+    });
+
+    it('syncDiscovered: upserts in input order, deletes vanished ones, rewrites nothing when unchanged', async () => {
+      const first = await streams.syncDiscovered(subId, [
+        { subscriptionName: 'z_sub', sourceEndpointId: pubId, publications: ['p1'], slotName: 'z_sub' },
+        {
+          subscriptionName: 'a_sub',
+          sourceEndpointId: '00000000-0000-0000-0000-000000000009',
+          publications: [],
+          slotName: null,
+        },
+        { subscriptionName: 'z_sub', sourceEndpointId: thirdId, publications: ['ignored'], slotName: null },
+      ]);
+      expect(first.deleted).toEqual([]);
+      expect(first.stored.map((s) => [s.subscriptionName, s.sourceEndpointId, s.publications])).toEqual([
+        ['z_sub', pubId, ['p1']],
+        ['a_sub', null, []],
+      ]);
+      const version = async () =>
+        (await ds.query(`SELECT xmin::text AS x, updated_at FROM stream WHERE subscription_name = 'z_sub'`))[0];
+      const before = await version();
+
+      // unchanged catalog: same rows back, no new row version
+      const same = await streams.syncDiscovered(subId, [
+        { subscriptionName: 'z_sub', sourceEndpointId: pubId, publications: ['p1'], slotName: 'z_sub' },
+        { subscriptionName: 'a_sub', sourceEndpointId: null, publications: [], slotName: null },
+      ]);
+      expect(same).toEqual(first);
+      expect(await version()).toEqual(before);
+
+      // a changed row is rewritten (updated_at moves), a vanished one deleted, the provisioned origin kept
+      await ds.query(`UPDATE stream SET origin = 'provisioned' WHERE subscription_name = 'z_sub'`);
+      const changed = await streams.syncDiscovered(subId, [
+        { subscriptionName: 'z_sub', sourceEndpointId: thirdId, publications: ['p1', 'p2'], slotName: 'z_sub' },
+      ]);
+      expect(changed.deleted).toEqual([first.stored[1].id]);
+      expect(changed.stored).toEqual([
+        expect.objectContaining({
+          id: first.stored[0].id,
+          origin: 'provisioned',
+          sourceEndpointId: thirdId,
+          publications: ['p1', 'p2'],
+        }),
+      ]);
+      expect(Date.parse(changed.stored[0].updatedAt)).toBeGreaterThanOrEqual(Date.parse(first.stored[0].updatedAt));
+      expect((await version()).x).not.toBe(before.x);
+
+      // an empty catalog removes every stream of the target; the other endpoint's streams stay
+      await streams.upsertDiscovered(pubId, [
+        { subscriptionName: 'back', sourceEndpointId: subId, publications: [], slotName: null },
+      ]);
+      expect((await streams.syncDiscovered(subId, [])).deleted).toEqual([first.stored[0].id]);
+      expect((await streams.list()).map((s) => s.subscriptionName)).toEqual(['back']);
+      // a deleted target endpoint: nothing stored
+      expect(
+        await streams.syncDiscovered('00000000-0000-0000-0000-00000000000a', [
+          { subscriptionName: 'x', sourceEndpointId: null, publications: [], slotName: null },
+        ]),
+      ).toEqual({ stored: [], deleted: [] });
+    });
+
+    it('slotHolderStatuses: only the snapshots holding one of the logical slots', async () => {
+      const statusRepo = new EndpointStatusRepository(ds);
+      await statusRepo.upsert(snapshot(pubId, [{ name: 'sub_a', slotType: 'logical' }]));
+      await statusRepo.upsert(
+        snapshot(thirdId, [
+          { name: 'sub_a', slotType: 'physical' },
+          { name: 'x', slotType: 'logical' },
+        ]),
+      );
+      await statusRepo.upsert(snapshot(subId, []));
+      expect((await streams.slotHolderStatuses(['sub_a'])).map((s) => s.endpointId)).toEqual([pubId]);
+      expect((await streams.slotHolderStatuses(['sub_a', 'x'])).map((s) => s.endpointId).sort()).toEqual(
+        [pubId, thirdId].sort(),
+      );
+      expect(await streams.slotHolderStatuses(['nope'])).toEqual([]);
+      expect(await streams.slotHolderStatuses([])).toEqual([]);
+    });
+
+    it('saveMany: statuses and samples in one statement; deleted streams dropped, a repeated stream keeps its last', async () => {
+      const [s1, s2] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 's1', sourceEndpointId: pubId, publications: ['p'], slotName: 's1' },
+        { subscriptionName: 's2', sourceEndpointId: pubId, publications: ['p'], slotName: 's2' },
+      ]);
+      const at = '2026-03-01T00:00:00.000Z';
+      const gone = '00000000-0000-0000-0000-00000000000b';
+      const detail = (state: string) => ({ state }) as never;
+      expect(
+        await statuses.saveMany(
+          [
+            { streamId: s1.id, detail: detail('old'), tracking: { n: 1 }, updatedAt: at },
+            { streamId: s2.id, detail: detail('streaming'), tracking: {}, updatedAt: at },
+            { streamId: s1.id, detail: detail('disabled'), tracking: { n: 2 }, updatedAt: at },
+            { streamId: gone, detail: detail('x'), tracking: {}, updatedAt: at },
+          ],
+          [
+            { streamId: s1.id, sampledAt: at, lagBytes: 5_000_000_000, lagSeconds: 1.5, backfillPercent: null },
+            { streamId: s2.id, sampledAt: at, lagBytes: null, lagSeconds: null, backfillPercent: 42.5 },
+            { streamId: gone, sampledAt: at, lagBytes: 1, lagSeconds: 1, backfillPercent: 1 },
+          ],
+        ),
+      ).toEqual({ statuses: 2, samples: 2 });
+      expect(await statuses.get(s1.id)).toEqual({
+        streamId: s1.id,
+        detail: detail('disabled'),
+        tracking: { n: 2 },
+        updatedAt: at,
+      });
+      expect(await metrics.series(s1.id, new Date(at), new Date(Date.parse(at) + 1000), 1)).toEqual([
+        { at, lagBytes: 5_000_000_000, lagSeconds: 1.5, backfillPercent: null },
+      ]);
+      expect(await metrics.series(s2.id, new Date(at), new Date(Date.parse(at) + 1000), 1)).toEqual([
+        { at, lagBytes: null, lagSeconds: null, backfillPercent: 42.5 },
+      ]);
+      // a second save at the same instant replaces the sample
+      await statuses.saveMany(
+        [],
+        [{ streamId: s2.id, sampledAt: at, lagBytes: 7, lagSeconds: 0, backfillPercent: 43 }],
+      );
+      expect((await metrics.series(s2.id, new Date(at), new Date(Date.parse(at) + 1000), 1))[0].lagBytes).toBe(7);
+      expect(await statuses.saveMany([], [])).toEqual({ statuses: 0, samples: 0 });
+      expect(await count('SELECT count(*)::int AS n FROM metric_sample')).toBe(2);
+    });
+
+    it('listForDerivation: streams touching the endpoint with status, effective thresholds, newest error, other ends', async () => {
+      const [s1, s2] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 'b', sourceEndpointId: pubId, publications: ['p'], slotName: 'b' },
+        { subscriptionName: 'a', sourceEndpointId: thirdId, publications: ['q'], slotName: null },
+      ]);
+      const [s3] = await streams.upsertDiscovered(thirdId, [
+        { subscriptionName: 'c', sourceEndpointId: subId, publications: [], slotName: null },
+      ]);
+      const [unrelated] = await streams.upsertDiscovered(thirdId, [
+        { subscriptionName: 'd', sourceEndpointId: pubId, publications: [], slotName: null },
+      ]);
+      const statusRepo = new EndpointStatusRepository(ds);
+      for (const id of [pubId, subId, thirdId]) await statusRepo.upsert(snapshot(id, []));
+      await statuses.save({
+        streamId: s1.id,
+        detail: { state: 'streaming' } as never,
+        tracking: { k: 1 },
+        updatedAt: '2026-03-01T00:00:01.000Z',
+      });
+      const own = { warningBytes: 10, criticalBytes: null, warningSeconds: 1.5, criticalSeconds: 3 };
+      await thresholds.putForStream(s2.id, own);
+      await new ReplicationErrorRepository(ds).insertMany(
+        ['2026-03-01T00:00:05.123Z', '2026-03-01T00:00:09.456Z'].map((at) => ({
+          endpointId: subId,
+          streamId: s1.id,
+          subscriptionName: 'b',
+          at,
+          severity: 'ERROR',
+          sqlstate: '23505',
+          message: `duplicate key at ${at}`,
+          detail: null,
+          context: null,
+          source: 'logical replication apply worker',
+          pid: 1,
+          table: null,
+          finishLsn: null,
+          constraintName: null,
+          key: null,
+        })),
+      );
+
+      const inputs = await statuses.listForDerivation(subId);
+      // ordered as listTouching, same stream records
+      expect(inputs.streams.map((r) => r.stream)).toEqual(await streams.listTouching(subId));
+      expect(inputs.streams.map((r) => r.stream.id)).not.toContain(unrelated.id);
+      const byId = new Map(inputs.streams.map((r) => [r.stream.id, r]));
+      expect(byId.get(s1.id)).toMatchObject({
+        previous: await statuses.get(s1.id),
+        thresholds: await thresholds.effective(s1.id),
+        lastLogErrorAt: '2026-03-01T00:00:09.456Z',
+      });
+      expect(byId.get(s2.id)).toMatchObject({
+        previous: null,
+        thresholds: { thresholds: own, overridden: true },
+        lastLogErrorAt: null,
+      });
+      expect(byId.get(s3.id)?.thresholds).toEqual({ thresholds: DEFAULT_GLOBAL_THRESHOLDS, overridden: false });
+      // the other ends' snapshots, never the endpoint's own
+      expect(inputs.endpointStatuses.map((s) => s.endpointId).sort()).toEqual([pubId, thirdId].sort());
+      expect(inputs.endpointStatuses.find((s) => s.endpointId === pubId)).toEqual(
+        await statusRepo.findByEndpoint(pubId),
+      );
+
+      // without a global row, non-overridden streams have no thresholds
+      await ds.query('DELETE FROM threshold WHERE stream_id IS NULL');
+      try {
+        const bare = await statuses.listForDerivation(thirdId);
+        expect(bare.streams.find((r) => r.stream.id === s3.id)?.thresholds).toEqual({
+          thresholds: { warningBytes: null, criticalBytes: null, warningSeconds: null, criticalSeconds: null },
+          overridden: false,
+        });
+      } finally {
+        await thresholds.putGlobal(DEFAULT_GLOBAL_THRESHOLDS);
+      }
+      expect(await statuses.listForDerivation('00000000-0000-0000-0000-00000000000c')).toEqual({
+        streams: [],
+        endpointStatuses: [],
+      });
+    });
+
+    it('syncDiscoveredMany: many subscribers in one call; a repeated target is synced once per occurrence', async () => {
+      const results = await streams.syncDiscoveredMany([
+        {
+          targetEndpointId: subId,
+          streams: [{ subscriptionName: 's1', sourceEndpointId: pubId, publications: ['p'], slotName: 's1' }],
+        },
+        {
+          targetEndpointId: thirdId,
+          streams: [{ subscriptionName: 't1', sourceEndpointId: subId, publications: [], slotName: null }],
+        },
+        {
+          targetEndpointId: subId,
+          streams: [{ subscriptionName: 's2', sourceEndpointId: null, publications: [], slotName: null }],
+        },
+      ]);
+      expect(results.map((r) => r.stored.map((x) => x.subscriptionName))).toEqual([['s1'], ['t1'], ['s2']]);
+      // the second occurrence of subId ran after the first: s1 (absent from it) was deleted
+      expect(results[2].deleted).toEqual([results[0].stored[0].id]);
+      expect(results[0].deleted).toEqual([]);
+      expect((await streams.list()).map((x) => x.subscriptionName).sort()).toEqual(['s2', 't1']);
+      expect(await streams.syncDiscoveredMany([])).toEqual([]);
+    });
+
+    it('listForDerivationMany: one entry per endpoint, streams split by endpoint, other ends included', async () => {
+      const [ab] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 'ab', sourceEndpointId: pubId, publications: [], slotName: null },
+      ]);
+      const [cb] = await streams.upsertDiscovered(thirdId, [
+        { subscriptionName: 'cb', sourceEndpointId: subId, publications: [], slotName: null },
+      ]);
+      const statusRepo = new EndpointStatusRepository(ds);
+      for (const id of [pubId, subId, thirdId]) await statusRepo.upsert(snapshot(id, []));
+      const many = await statuses.listForDerivationMany([pubId, subId, pubId]);
+      expect([...many.keys()]).toEqual([pubId, subId]);
+      expect(many.get(pubId)!.streams.map((r) => r.stream.id)).toEqual([ab.id]);
+      expect(
+        many
+          .get(subId)!
+          .streams.map((r) => r.stream.id)
+          .sort(),
+      ).toEqual([ab.id, cb.id].sort());
+      // never the endpoint's own snapshot; the other ends of each one's streams are there
+      expect(
+        many
+          .get(pubId)!
+          .endpointStatuses.map((x) => x.endpointId)
+          .sort(),
+      ).toEqual([subId, thirdId].sort());
+      expect(
+        many
+          .get(subId)!
+          .endpointStatuses.map((x) => x.endpointId)
+          .sort(),
+      ).toEqual([pubId, thirdId].sort());
+      expect(await statuses.listForDerivation(subId)).toEqual({
+        streams: many.get(subId)!.streams,
+        endpointStatuses: expect.arrayContaining(many.get(subId)!.endpointStatuses),
+      });
+    });
+
+    it('endpoint snapshots: upsertMany and findByEndpoints in one statement each', async () => {
+      const statusRepo = new EndpointStatusRepository(ds);
+      const gone = '00000000-0000-0000-0000-00000000000d';
+      const older = snapshot(pubId, []);
+      const newer = { ...snapshot(pubId, [{ name: 'x', slotType: 'logical' }]), checkedAt: '2026-02-01T00:00:05.000Z' };
+      expect((await statusRepo.upsertMany([older, snapshot(subId, []), newer, snapshot(gone, [])])).sort()).toEqual(
+        [pubId, subId].sort(),
+      );
+      expect(await statusRepo.findByEndpoint(pubId)).toEqual(newer);
+      expect((await statusRepo.findByEndpoints([pubId, subId, gone, thirdId])).map((x) => x.endpointId).sort()).toEqual(
+        [pubId, subId].sort(),
+      );
+      expect(
+        (await ds.query('SELECT checked_at FROM endpoint_status WHERE endpoint_id = $1', [pubId]))[0].checked_at,
+      ).toEqual(new Date(newer.checkedAt));
+      expect(await statusRepo.upsertMany([])).toEqual([]);
+      expect(await statusRepo.findByEndpoints([])).toEqual([]);
+    });
+
+    it('insertIfChangedMany: per endpoint, a row only when the LSN moved; a repeated endpoint keeps its last', async () => {
+      await wal.insertIfChanged(pubId, '2026-05-01T00:00:00Z', '0/500');
+      expect(
+        await wal.insertIfChangedMany([
+          { endpointId: pubId, sampledAt: '2026-05-01T00:00:01Z', lsn: '0/500' },
+          { endpointId: thirdId, sampledAt: '2026-05-01T00:00:01Z', lsn: '0/900' },
+          { endpointId: thirdId, sampledAt: '2026-05-01T00:00:02Z', lsn: '0/A00' },
+          { endpointId: '00000000-0000-0000-0000-00000000000e', sampledAt: '2026-05-01T00:00:01Z', lsn: '0/1' },
+        ]),
+      ).toEqual([false, false, true, false]);
+      expect(await wal.latest(thirdId)).toEqual({ sampledAt: '2026-05-01T00:00:02.000Z', lsn: '0/A00' });
+      expect(await wal.latest(pubId)).toEqual({ sampledAt: '2026-05-01T00:00:00.000Z', lsn: '0/500' });
+      expect(
+        await wal.insertIfChangedMany([{ endpointId: pubId, sampledAt: '2026-05-01T00:00:03Z', lsn: '0/501' }]),
+      ).toEqual([true]);
+      expect(await wal.insertIfChangedMany([])).toEqual([]);
+    });
+
+    it('earliestAfterMany: one lookup per pair, in input order', async () => {
+      await wal.insertIfChanged(thirdId, '2026-04-01T00:00:00Z', '0/100');
+      await wal.insertIfChanged(thirdId, '2026-04-01T00:00:01Z', '0/200');
+      const pairs = [
+        { endpointId: thirdId, lsn: '0/150' },
+        { endpointId: thirdId, lsn: '0/200' },
+        { endpointId: thirdId, lsn: '0/0' },
+        { endpointId: subId, lsn: '0/0' },
+      ];
+      expect(await wal.earliestAfterMany(pairs)).toEqual([
+        { sampledAt: '2026-04-01T00:00:01.000Z', lsn: '0/200' },
+        null,
+        { sampledAt: '2026-04-01T00:00:00.000Z', lsn: '0/100' },
+        null,
+      ]);
+      expect(await Promise.all(pairs.map((p) => wal.earliestAfter(p.endpointId, p.lsn)))).toEqual(
+        await wal.earliestAfterMany(pairs),
+      );
+      expect(await wal.earliestAfterMany([])).toEqual([]);
+    });
   });
 });

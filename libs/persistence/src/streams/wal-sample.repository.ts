@@ -40,6 +40,37 @@ export class WalSampleRepository {
     return rows.length > 0;
   }
 
+  /**
+   * {@link insertIfChanged} for many endpoints in one statement (the monitor's polls finishing together); an
+   * endpoint repeated keeps its last sample.
+   * @returns per input sample, in order: true when its row was written.
+   */
+  async insertIfChangedMany(samples: { endpointId: string; sampledAt: string; lsn: string }[]): Promise<boolean[]> {
+    if (samples.length === 0) return [];
+    const last = new Map(samples.map((x, i) => [x.endpointId, i]));
+    const rows = (await this.dataSource.query(
+      `INSERT INTO wal_sample (endpoint_id, sampled_at, lsn)
+       SELECT e.id, x.sampled_at, x.lsn::pg_lsn
+         FROM jsonb_to_recordset($1::jsonb) AS x(endpoint_id uuid, sampled_at timestamptz, lsn text)
+         JOIN endpoint e ON e.id = x.endpoint_id
+        WHERE (SELECT w.lsn FROM wal_sample w WHERE w.endpoint_id = x.endpoint_id
+               ORDER BY w.sampled_at DESC LIMIT 1) IS DISTINCT FROM x.lsn::pg_lsn
+       ON CONFLICT (endpoint_id, sampled_at) DO NOTHING
+       RETURNING endpoint_id`,
+      [
+        JSON.stringify(
+          [...last.values()].map((i) => ({
+            endpoint_id: samples[i].endpointId,
+            sampled_at: samples[i].sampledAt,
+            lsn: samples[i].lsn,
+          })),
+        ),
+      ],
+    )) as { endpoint_id: string }[];
+    const written = new Set(rows.map((r) => r.endpoint_id));
+    return samples.map((x, i) => last.get(x.endpointId) === i && written.has(x.endpointId));
+  }
+
   /** The earliest sample whose LSN is beyond `lsn` (the oldest WAL not yet confirmed); null when none. */
   async earliestAfter(endpointId: string, lsn: string): Promise<WalSample | null> {
     const rows = (await this.dataSource.query(
@@ -48,6 +79,25 @@ export class WalSampleRepository {
       [endpointId, lsn],
     )) as Row[];
     return rows[0] ? toSample(rows[0]) : null;
+  }
+
+  /**
+   * {@link earliestAfter} for many `(endpointId, lsn)` pairs in one statement.
+   * @returns one entry per pair, in input order (null where no sample lies beyond that LSN).
+   */
+  async earliestAfterMany(pairs: { endpointId: string; lsn: string }[]): Promise<(WalSample | null)[]> {
+    if (pairs.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT q.i::int AS i, w.sampled_at, w.lsn::text AS lsn
+         FROM unnest($1::uuid[], $2::pg_lsn[]) WITH ORDINALITY AS q(endpoint_id, after, i)
+         CROSS JOIN LATERAL (SELECT sampled_at, lsn FROM wal_sample
+                              WHERE endpoint_id = q.endpoint_id AND lsn > q.after
+                              ORDER BY sampled_at LIMIT 1) w`,
+      [pairs.map((p) => p.endpointId), pairs.map((p) => p.lsn)],
+    )) as (Row & { i: number })[];
+    const out: (WalSample | null)[] = pairs.map(() => null);
+    for (const r of rows) out[r.i - 1] = toSample(r);
+    return out;
   }
 
   /** The endpoint's newest sample; null when none. */

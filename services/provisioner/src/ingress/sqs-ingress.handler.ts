@@ -1,5 +1,27 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { DomainError, type ProvisioningRunView, StreamRequestMessageDto, validatePayload } from '@prm/contracts';
+import { CORRELATION_ID_PATTERN } from '@prm/observability';
+
+/** String message attribute by which a producer passes its own request/trace id (read with the message). */
+export const SQS_CORRELATION_ATTRIBUTE = 'correlationId';
+
+/**
+ * The correlation id of one ingress message, bound while it is handled and carried into its provisioning job: the
+ * producer's `correlationId` message attribute, else the body's `requestId` (the producer's idempotency key, which it
+ * already knows), else `sqs:<MessageId>`; only values matching CORRELATION_ID_PATTERN are taken.
+ */
+export function sqsCorrelationId(message: Message): string {
+  const attribute = message.MessageAttributes?.[SQS_CORRELATION_ATTRIBUTE]?.StringValue;
+  if (attribute !== undefined && CORRELATION_ID_PATTERN.test(attribute)) return attribute;
+  let requestId: unknown;
+  try {
+    requestId = (JSON.parse(message.Body ?? '') as { requestId?: unknown } | null)?.requestId;
+  } catch {
+    requestId = undefined;
+  }
+  if (typeof requestId === 'string' && CORRELATION_ID_PATTERN.test(requestId)) return requestId;
+  return `sqs:${message.MessageId ?? 'unknown'}`;
+}
 
 /** What the handler needs from the provisioning service (the same path as POST /api/streams). */
 export interface StreamRequestSink {

@@ -2,12 +2,13 @@ import { jest } from '@jest/globals';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { DLQ_REASON_ATTRIBUTE } from '@prm/aws';
 import { DomainError, type ProvisioningRunView } from '@prm/contracts';
+import { currentCorrelationId } from '@prm/observability';
 import { type AwsFake, expectEventually, startAwsFake } from '@prm/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ProvisionerSettings } from '../env.js';
 import type { ProvisioningService } from '../provisioning/provisioning.service.js';
 import { SqsIngressConsumer } from './sqs-ingress.consumer.js';
-import { handleStreamRequest } from './sqs-ingress.handler.js';
+import { SQS_CORRELATION_ATTRIBUTE, handleStreamRequest, sqsCorrelationId } from './sqs-ingress.handler.js';
 
 const stream = {
   sourceEndpointId: '11111111-1111-4111-8111-111111111111',
@@ -20,16 +21,22 @@ const stream = {
 };
 const valid = (requestId: string) => JSON.stringify({ requestId, type: 'create-stream', stream });
 
-/** A provisioning service double: records submissions, one run per idempotency key (like the real one). */
+/**
+ * A provisioning service double: records submissions, one run per idempotency key (like the real one), and the
+ * correlation id bound during each (what the real one puts into the run's job).
+ */
 function sink() {
   const runs = new Map<string, string>();
+  const correlationIds: (string | null)[] = [];
   const submitCreate = jest.fn(async (_body: unknown, ctx: { idempotencyKey?: string | null }) => {
+    await new Promise((r) => setImmediate(r));
+    correlationIds.push(currentCorrelationId());
     const key = String(ctx.idempotencyKey);
     const created = !runs.has(key);
     if (created) runs.set(key, `run-${runs.size + 1}`);
     return { run: { id: runs.get(key) } as ProvisioningRunView, created };
   });
-  return { submitCreate, runs };
+  return { submitCreate, runs, correlationIds };
 }
 
 const settings = (over: Partial<ProvisionerSettings>): ProvisionerSettings => ({
@@ -85,6 +92,31 @@ describe('SQS ingress handler', () => {
       },
     };
     await expect(handleStreamRequest({ Body: valid('r3') } as Message, down)).rejects.toThrow('redis down');
+  });
+});
+
+describe('SQS ingress correlation id', () => {
+  const attr = (v: string) => ({ [SQS_CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: v } });
+
+  it('takes the correlationId attribute, else the requestId, else sqs:<MessageId>', () => {
+    expect(sqsCorrelationId({ MessageId: 'm', Body: valid('order-1'), MessageAttributes: attr('trace-9') })).toBe(
+      'trace-9',
+    );
+    expect(sqsCorrelationId({ MessageId: 'm', Body: valid('order-1'), MessageAttributes: attr('bad id!') })).toBe(
+      'order-1',
+    );
+    expect(sqsCorrelationId({ MessageId: 'm', Body: valid('has spaces') })).toBe('sqs:m');
+    expect(sqsCorrelationId({ MessageId: 'm', Body: '{nope' })).toBe('sqs:m');
+    expect(sqsCorrelationId({ Body: 'null' })).toBe('sqs:unknown');
+  });
+
+  it('binds it while the message is handled, so the run and its job carry it', async () => {
+    const s = sink();
+    const consumer = new SqsIngressConsumer(s as unknown as ProvisioningService, settings({}));
+    await consumer.handle({ MessageId: 'm1', Body: valid('order-7'), MessageAttributes: attr('trace-1') });
+    await consumer.handle({ MessageId: 'm2', Body: valid('order-8') });
+    expect(s.correlationIds).toEqual(['trace-1', 'order-8']);
+    expect(currentCorrelationId()).toBeNull();
   });
 });
 
@@ -154,7 +186,13 @@ describe('SQS ingress consumer: real SDK and sqs-consumer against the protocol-l
       settings({ sqsIngressQueueUrl: inUrl, sqsDlqUrl: dlqUrl, awsEndpoint: fake.endpoint }),
     );
     const producer = new SQSClient({ region: 'us-east-1', endpoint: fake.endpoint });
-    await producer.send(new SendMessageCommand({ QueueUrl: inUrl, MessageBody: valid('order-42') }));
+    await producer.send(
+      new SendMessageCommand({
+        QueueUrl: inUrl,
+        MessageBody: valid('order-42'),
+        MessageAttributes: { [SQS_CORRELATION_ATTRIBUTE]: { DataType: 'String', StringValue: 'producer-trace-42' } },
+      }),
+    );
     await producer.send(new SendMessageCommand({ QueueUrl: inUrl, MessageBody: valid('order-42') }));
     await producer.send(new SendMessageCommand({ QueueUrl: inUrl, MessageBody: '{"requestId":"bad one"}' }));
     consumer.onApplicationBootstrap();
@@ -168,6 +206,9 @@ describe('SQS ingress consumer: real SDK and sqs-consumer against the protocol-l
     }
     expect(s.submitCreate).toHaveBeenCalledTimes(2);
     expect(s.runs.size).toBe(1); // same requestId twice → one run
+    expect(s.correlationIds.sort()).toEqual(['order-42', 'producer-trace-42']);
+    const receive = fake.requests.find((r) => r.target === 'AmazonSQS.ReceiveMessage');
+    expect(JSON.stringify(receive)).toContain(SQS_CORRELATION_ATTRIBUTE);
     const dead = await producer.send(
       new ReceiveMessageCommand({ QueueUrl: dlqUrl, MessageAttributeNames: ['All'], MaxNumberOfMessages: 1 }),
     );

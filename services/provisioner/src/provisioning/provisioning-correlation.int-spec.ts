@@ -98,9 +98,12 @@ describe('provisioning correlation ids (gateway and provisioner as child process
     const sourceId = await endpoint('corr-src', source, 'primary', 'PW_SRC');
     const targetId = await endpoint('corr-dst', target, 'replica', 'PW_DST');
     const env = { PRM_DATABASE_URL: db.url, REDIS_URL: testRedisUrl(), PRM_REDIS_PREFIX: prefix };
+    // an admin API token stored by the gateway at start (the gateway's sign-in, see services/gateway/src/auth)
+    const token = `prm_${randomBytes(32).toString('base64url')}`;
+    const auth = { authorization: `Bearer ${token}` };
     const gateway = startChild(
       'gateway',
-      { ...env, PRM_HOST: '127.0.0.1', PRM_CONSOLE_DIR: resolve(ROOT, '.tmp/none') },
+      { ...env, PRM_HOST: '127.0.0.1', PRM_CONSOLE_DIR: resolve(ROOT, '.tmp/none'), PRM_BOOTSTRAP_API_TOKEN: token },
       await freePort(),
     );
     const provisioner = startChild(
@@ -122,7 +125,7 @@ describe('provisioning correlation ids (gateway and provisioner as child process
     const correlationId = `prov-corr-${randomBytes(4).toString('hex')}`;
     const res = await fetch(`http://127.0.0.1:${gateway.port}/api/streams`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': correlationId },
+      headers: { ...auth, 'content-type': 'application/json', 'x-request-id': correlationId },
       body: JSON.stringify({
         sourceEndpointId: sourceId,
         targetEndpointId: targetId,
@@ -137,7 +140,7 @@ describe('provisioning correlation ids (gateway and provisioner as child process
     const done = await expectEventually(
       async () => {
         const r = (await (
-          await fetch(`http://127.0.0.1:${gateway.port}/api/provisioning/runs/${runId}`)
+          await fetch(`http://127.0.0.1:${gateway.port}/api/provisioning/runs/${runId}`, { headers: auth })
         ).json()) as ProvisioningRunView;
         expect(['succeeded', 'failed', 'rolled-back']).toContain(r.state);
         return r;

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type OnApplicationBootstrap, type OnApplicationShutdown, Logger } from '@nestjs/common';
 import { JobName, QueueName } from '@prm/contracts';
+import { runJobWithCorrelation, runWithCorrelation } from '@prm/observability';
 import { ProvisioningRunRepository } from '@prm/persistence';
 import { type Job } from 'bullmq';
 import type { ProvisionerSettings } from '../env.js';
@@ -13,7 +14,8 @@ export class InvalidProvisioningJobError extends Error {
 }
 
 /**
- * BullMQ worker of queue `provisioning` (job `provisioning-run`, payload `{ runId }`), plus restart recovery:
+ * BullMQ worker of queue `provisioning` (job `provisioning-run`, payload `{ runId, correlationId? }`; the saga's log
+ * lines carry the job's correlation id, i.e. the submitting HTTP request's or SQS message's), plus restart recovery:
  * at start and every `recoveryIntervalMs` it executes unfinished runs whose lease expired (their process died) and
  * rollbacks left pending by an unreachable end. Re-delivery is harmless: the saga takes the run's lease first.
  */
@@ -31,13 +33,21 @@ export class ProvisioningProcessor extends WorkerHost implements OnApplicationBo
     super();
   }
 
-  async process(job: Job): Promise<unknown> {
-    if (job.name !== JobName.ProvisioningRun) {
-      throw new InvalidProvisioningJobError(`job ${job.id}: no handler for "${job.name}" on ${QueueName.Provisioning}`);
-    }
-    const runId = (job.data as { runId?: unknown } | null)?.runId;
-    if (typeof runId !== 'string') throw new InvalidProvisioningJobError(`job ${job.id}: runId must be a string`);
-    return { executed: await this.saga.execute(runId) };
+  /** @throws InvalidProvisioningJobError for an unknown job name or a payload without a run id. */
+  process(job: Job): Promise<unknown> {
+    return runJobWithCorrelation(job, async () => {
+      if (job.name !== JobName.ProvisioningRun) {
+        throw new InvalidProvisioningJobError(
+          `job ${job.id}: no handler for "${job.name}" on ${QueueName.Provisioning}`,
+        );
+      }
+      const runId = (job.data as { runId?: unknown } | null)?.runId;
+      if (typeof runId !== 'string') throw new InvalidProvisioningJobError(`job ${job.id}: runId must be a string`);
+      this.logger.log(`provisioning run ${runId}: job started`);
+      const executed = await this.saga.execute(runId);
+      this.logger.log(`provisioning run ${runId}: job finished (${executed ? 'executed' : 'not ours or finished'})`);
+      return { executed };
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -60,7 +70,8 @@ export class ProvisioningProcessor extends WorkerHost implements OnApplicationBo
         const run = await this.runs.get(id);
         // queued runs belong to their job; recover only those whose job was lost (older than a lease)
         if (run?.state === 'queued' && Date.parse(run.updatedAt) > Date.now() - this.settings.leaseMs) continue;
-        await this.saga.execute(id);
+        // the submitting request's id went with the lost job: recovery lines share this one instead
+        await runWithCorrelation(`provisioning-recovery:${id}`, () => this.saga.execute(id));
       }
     } catch (err) {
       this.logger.error(`recovery pass failed: ${(err as Error).message}`);

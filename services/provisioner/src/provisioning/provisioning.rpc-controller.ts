@@ -9,6 +9,7 @@ import {
   type ProvisioningRunView,
   type SourceTableView,
 } from '@prm/contracts';
+import { runWithMessageCorrelation } from '@prm/observability';
 import { type Observable, throwError } from 'rxjs';
 import { ProvisioningService, type StreamOperation } from './provisioning.service.js';
 
@@ -33,7 +34,11 @@ export interface SubmitPayload {
   dropPublication?: boolean;
 }
 
-/** `provisioning.*` request/reply handlers on the Redis bus (asked by the gateway). */
+/**
+ * `provisioning.*` request/reply handlers on the Redis bus (asked by the gateway). Each runs with the gateway's
+ * correlation id (`correlationId` of the payload, the HTTP request id) bound: its log lines carry it and the job a
+ * submit enqueues takes it along to the saga.
+ */
 @Controller()
 @UseFilters(ProvisioningRpcFilter)
 export class ProvisioningRpcController {
@@ -41,33 +46,35 @@ export class ProvisioningRpcController {
 
   @MessagePattern(ProvisioningPattern.Preflight)
   preflight(@Payload() p: { body: unknown }): Promise<PreflightReport> {
-    return this.provisioning.preflight(p?.body);
+    return runWithMessageCorrelation(p, () => this.provisioning.preflight(p?.body));
   }
 
   @MessagePattern(ProvisioningPattern.Submit)
   submit(@Payload() p: SubmitPayload): Promise<{ run: ProvisioningRunView; created: boolean }> {
-    if (p?.kind === 'create') {
-      return this.provisioning.submitCreate(p.body, { idempotencyKey: p.idempotencyKey, via: 'api' });
-    }
-    return this.provisioning.submitOperation(p.kind, String(p.streamId), p.body, {
-      idempotencyKey: p.idempotencyKey,
-      via: 'api',
-      dropPublication: p.dropPublication === true,
+    return runWithMessageCorrelation(p, () => {
+      if (p?.kind === 'create') {
+        return this.provisioning.submitCreate(p.body, { idempotencyKey: p.idempotencyKey, via: 'api' });
+      }
+      return this.provisioning.submitOperation(p.kind, String(p.streamId), p.body, {
+        idempotencyKey: p.idempotencyKey,
+        via: 'api',
+        dropPublication: p.dropPublication === true,
+      });
     });
   }
 
   @MessagePattern(ProvisioningPattern.GetRun)
   getRun(@Payload() p: { id: string }): Promise<ProvisioningRunView> {
-    return this.provisioning.getRun(String(p?.id));
+    return runWithMessageCorrelation(p, () => this.provisioning.getRun(String(p?.id)));
   }
 
   @MessagePattern(ProvisioningPattern.ListTables)
   tables(@Payload() p: { endpointId: string }): Promise<SourceTableView[]> {
-    return this.provisioning.listTables(String(p?.endpointId));
+    return runWithMessageCorrelation(p, () => this.provisioning.listTables(String(p?.endpointId)));
   }
 
   @MessagePattern(ProvisioningPattern.CredentialFindings)
-  findings(): Promise<CredentialFinding[]> {
-    return this.provisioning.credentialFindings();
+  findings(@Payload() p: unknown): Promise<CredentialFinding[]> {
+    return runWithMessageCorrelation(p, () => this.provisioning.credentialFindings());
   }
 }

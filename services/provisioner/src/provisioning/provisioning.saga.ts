@@ -102,6 +102,7 @@ export class ProvisioningSaga {
       const run = (await this.runs.get(runId)) as ProvisioningRunRecord;
       switch (run.state) {
         case 'queued':
+          this.logger.log(`run ${runId} (${run.kind} ${run.subscriptionName}) started`);
           await this.runs.update(runId, { state: 'running' });
           await this.dispatch({ ...run, state: 'running' });
           break;
@@ -113,8 +114,9 @@ export class ProvisioningSaga {
           await this.rollback(run);
           break;
         default:
-          break;
+          return true;
       }
+      this.logger.log(`run ${runId} (${run.kind}) ended: ${(await this.runs.get(runId))?.state ?? 'gone'}`);
       return true;
     } finally {
       clearInterval(beat);

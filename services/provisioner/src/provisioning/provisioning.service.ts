@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import {
   type CreateStreamDto,
   CreateStreamDto as CreateStreamDtoClass,
@@ -31,6 +31,7 @@ import {
   isReplicable,
   validateIdentifier,
 } from '@prm/pg';
+import { withCorrelationId } from '@prm/observability';
 import { type Queue } from 'bullmq';
 import { closeQuietly, EndpointSessions } from './endpoint-sessions.js';
 import { ProvisioningSaga } from './provisioning.saga.js';
@@ -57,6 +58,8 @@ export type StreamOperation = Exclude<ProvisioningKind, 'create'>;
  */
 @Injectable()
 export class ProvisioningService {
+  private readonly logger = new Logger(ProvisioningService.name);
+
   constructor(
     private readonly runs: ProvisioningRunRepository,
     private readonly sessions: EndpointSessions,
@@ -168,6 +171,7 @@ export class ProvisioningService {
       request: JSON.parse(JSON.stringify(dto)) as Record<string, unknown>,
     });
     if (created) await this.enqueue(run.id);
+    this.logSubmitted(run, created, ctx.via);
     return { run: toRunView(run), created };
   }
 
@@ -232,16 +236,28 @@ export class ProvisioningService {
       request,
     });
     if (created) await this.enqueue(run.id);
+    this.logSubmitted(run, created, ctx.via);
     return { run: toRunView(run), created };
   }
 
-  /** Adds the run's job; jobId = run id, so a re-add of a waiting job is a no-op. */
-  async enqueue(runId: string): Promise<void> {
-    await this.queue.add(
-      JobName.ProvisioningRun,
-      { runId },
-      { jobId: runId, removeOnComplete: true, removeOnFail: false },
+  private logSubmitted(run: ProvisioningRunRecord, created: boolean, via: SubmitContext['via']): void {
+    this.logger.log(
+      created
+        ? `provisioning run ${run.id} (${run.kind} ${run.subscriptionName}) recorded via ${via}, job enqueued`
+        : `provisioning run ${run.id} (${run.kind}) already recorded for this idempotency key (via ${via})`,
     );
+  }
+
+  /**
+   * Adds the run's job; jobId = run id, so a re-add of a waiting job is a no-op. The job data carries the current
+   * correlation id (the HTTP request's or the SQS message's), which the worker binds while the saga runs.
+   */
+  async enqueue(runId: string): Promise<void> {
+    await this.queue.add(JobName.ProvisioningRun, withCorrelationId({ runId }), {
+      jobId: runId,
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
   }
 
   /** @throws DomainError('not-found'). */
