@@ -73,14 +73,16 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const res = await fetch(`${server.baseUrl}/api/migrations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: server.authorization },
         body: JSON.stringify({ name: `empty ${i}`, sql: `SELECT 1; -- bench run ${i}\n` }),
       });
       if (res.status !== 201) throw new Error(`POST /api/migrations: ${res.status} ${await res.text()}`);
       const { id } = (await res.json()) as MigrationRunSummary;
       let run: MigrationRunView;
       for (;;) {
-        run = (await (await fetch(`${server.baseUrl}/api/migrations/${id}`)).json()) as MigrationRunView;
+        run = (await (
+          await fetch(`${server.baseUrl}/api/migrations/${id}`, { headers: { authorization: server.authorization } })
+        ).json()) as MigrationRunView;
         if (['succeeded', 'failed', 'halted'].includes(run.status)) break;
         await new Promise((r) => setTimeout(r, 50));
       }

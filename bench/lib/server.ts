@@ -4,10 +4,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
-import { expectEventually, freePort, repoRoot, testRedisUrl } from '@prm/testing';
+import { TEST_AUTH_HEADER, expectEventually, freePort, repoRoot, testAuthEnv, testRedisUrl } from '@prm/testing';
 
 export interface PrmServer {
   baseUrl: string;
+  /** `Authorization` header value (an admin API token from testAuthEnv) for every API request. */
+  authorization: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function startPrmServer(
       REDIS_URL: testRedisUrl(),
       PRM_REDIS_PREFIX: prefix,
       PRM_POLL_INTERVAL_MS: '3600000',
+      ...testAuthEnv(),
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +55,7 @@ export async function startPrmServer(
     exited,
     expectEventually(
       async () => {
-        const res = await fetch(`${baseUrl}/api/endpoints`);
+        const res = await fetch(`${baseUrl}/api/endpoints`, { headers: { authorization: TEST_AUTH_HEADER } });
         if (!res.ok) throw new Error(`GET /api/endpoints: ${res.status}`);
       },
       { timeoutMs: 60_000, intervalMs: 250, message: 'prm all-in-one answering /api/endpoints' },
@@ -60,6 +63,7 @@ export async function startPrmServer(
   ]);
   return {
     baseUrl,
+    authorization: TEST_AUTH_HEADER,
     pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
