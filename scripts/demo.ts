@@ -151,8 +151,6 @@ async function main(): Promise<void> {
         PRM_ADMIN_USER: adminUser,
         PRM_ADMIN_PASSWORD: adminPassword,
         PRM_BOOTSTRAP_API_TOKEN: apiToken,
-        // plain http on a laptop: Chromium and Firefox accept Secure cookies on 127.0.0.1, others may not
-        PRM_COOKIE_SECURE: process.env.PRM_COOKIE_SECURE || 'true',
       },
     });
 

@@ -19,7 +19,12 @@ describe('parsePrmConfig', () => {
       secretTagAccess: false,
       redisPrefix: 'prm',
       logRetentionDays: 30,
-      oidc: { scope: 'openid email profile', sessionTimeoutSeconds: 3600 },
+      oidc: {
+        scope: 'openid email profile',
+        sessionTimeoutSeconds: 3600,
+        roleGroups: 'admin=prm-admins;operator=prm-operators;viewer=prm-viewers',
+        groupsClaim: 'groups',
+      },
       metadataDb: { instanceClass: 't4g.small', multiAz: true, deletionProtection: true },
       redis: { nodeType: 'cache.t4g.small', replicas: 1 },
       gatewayEcsExec: true,

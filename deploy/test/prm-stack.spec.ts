@@ -219,6 +219,23 @@ describe('PrmStack (example config: existing VPC, secret ARNs)', () => {
     expect(alb.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '10.20.0.0/16', FromPort: 443 })]);
   });
 
+  it("runs the gateway in alb auth mode, trusting only this ALB's signature", () => {
+    const gatewayTask = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((r) =>
+      JSON.stringify(r).includes('"PRM_SERVICE","Value":"gateway"'),
+    );
+    const env = (
+      gatewayTask as { Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] } }
+    ).Properties.ContainerDefinitions[0].Environment;
+    const byName = Object.fromEntries(env.map((e) => [e.Name, e.Value]));
+    expect(byName).toMatchObject({
+      PRM_AUTH_MODE: 'alb',
+      PRM_ROLE_GROUPS: 'admin=prm-admins;operator=prm-operators;viewer=prm-viewers',
+      PRM_OIDC_GROUPS_CLAIM: 'groups',
+      PRM_TRUST_PROXY_HOPS: '1',
+    });
+    expect(JSON.stringify(byName.PRM_ALB_ARN)).toContain('ConsoleAlb');
+  });
+
   it('puts the gateway behind an internal HTTPS ALB whose default action authenticates with OIDC', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {

@@ -60,6 +60,10 @@ export interface OidcConfig {
   scope: string;
   /** Default 3600 s (1 hour). */
   sessionTimeoutSeconds: number;
+  /** Group → prm role (gateway PRM_ROLE_GROUPS); default `admin=prm-admins;operator=prm-operators;viewer=prm-viewers`. */
+  roleGroups: string;
+  /** Claim of the IdP's userinfo holding the groups (PRM_OIDC_GROUPS_CLAIM); default `groups`. */
+  groupsClaim: string;
 }
 
 export interface PrmConfig {
@@ -281,6 +285,14 @@ export function parsePrmConfig(raw: unknown): PrmConfig {
     clientSecretArn: str(oidcRaw, 'clientSecretArn', 'oidc.clientSecretArn', ARN_SECRET),
     scope: str(oidcRaw, 'scope', 'oidc.scope', undefined, 'openid email profile'),
     sessionTimeoutSeconds: int(oidcRaw, 'sessionTimeoutSeconds', 'oidc.sessionTimeoutSeconds', 60, 604800, 3600),
+    roleGroups: str(
+      oidcRaw,
+      'roleGroups',
+      'oidc.roleGroups',
+      /^(admin|operator|viewer)=[^;=]+(;(admin|operator|viewer)=[^;=]+)*$/,
+      'admin=prm-admins;operator=prm-operators;viewer=prm-viewers',
+    ),
+    groupsClaim: str(oidcRaw, 'groupsClaim', 'oidc.groupsClaim', undefined, 'groups'),
   };
 
   const monitorRaw = obj(raw.monitor, 'monitor');

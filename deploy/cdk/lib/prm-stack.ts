@@ -344,6 +344,14 @@ export class PrmStack extends Stack {
       }),
     });
 
+    // The gateway trusts only what this ALB signed: x-amzn-oidc-data verified against the ALB's regional key and ARN.
+    const gatewayContainer = services.gateway.service.taskDefinition.defaultContainer;
+    gatewayContainer?.addEnvironment('PRM_AUTH_MODE', 'alb');
+    gatewayContainer?.addEnvironment('PRM_ALB_ARN', this.consoleAlb.loadBalancerArn);
+    gatewayContainer?.addEnvironment('PRM_ROLE_GROUPS', config.oidc.roleGroups);
+    gatewayContainer?.addEnvironment('PRM_OIDC_GROUPS_CLAIM', config.oidc.groupsClaim);
+    gatewayContainer?.addEnvironment('PRM_TRUST_PROXY_HOPS', '1');
+
     new CfnOutput(this, 'ConsoleAlbDnsName', { value: this.consoleAlb.loadBalancerDnsName });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
     new CfnOutput(this, 'GatewayServiceName', { value: services.gateway.service.serviceName });

@@ -1,76 +1,24 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { MatButtonModule } from '@angular/material/button';
 import { MatToolbarModule } from '@angular/material/toolbar';
-import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { RouterOutlet } from '@angular/router';
 
-import { AlertsStore } from './alerts/alerts.store';
-import { LiveIndicatorComponent } from './shared/live-indicator.component';
+import { AuthService } from './core/auth.service';
+import { MainNavComponent } from './shell/main-nav.component';
 
-/** App shell: toolbar with the product name, navigation and the live-updates indicator. */
+/**
+ * App shell: toolbar with the product name and, once someone is signed in, the navigation, the live-updates
+ * indicator, the user with their role and "Sign out" ({@link MainNavComponent}).
+ */
 @Component({
   selector: 'prm-root',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatToolbarModule, MatButtonModule, RouterLink, RouterLinkActive, RouterOutlet, LiveIndicatorComponent],
+  imports: [MatToolbarModule, RouterOutlet, MainNavComponent],
   template: `
     <mat-toolbar class="bar">
       <span class="brand" title="PostgreSQL Replication Manager">prm</span>
-      <nav aria-label="Main">
-        <a
-          mat-button
-          routerLink="/"
-          routerLinkActive="active"
-          [routerLinkActiveOptions]="{ exact: true }"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-topology"
-          >Topology</a
-        >
-        <a
-          mat-button
-          routerLink="/streams"
-          routerLinkActive="active"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-streams"
-          >Streams</a
-        >
-        <a
-          mat-button
-          routerLink="/endpoints"
-          routerLinkActive="active"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-endpoints"
-          >Endpoints</a
-        >
-        <a
-          mat-button
-          routerLink="/alerts"
-          routerLinkActive="active"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-alerts"
-          [attr.aria-label]="'Alerts, ' + alertCount() + ' firing'"
-          >Alerts
-          @if (alertCount() > 0) {
-            <span class="badge" data-testid="alerts-badge">{{ alertCount() }}</span>
-          }
-        </a>
-        <a
-          mat-button
-          routerLink="/migrations"
-          routerLinkActive="active"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-migrations"
-          >Migrations</a
-        >
-        <a
-          mat-button
-          routerLink="/settings"
-          routerLinkActive="active"
-          ariaCurrentWhenActive="page"
-          data-testid="nav-settings"
-          >Settings</a
-        >
-      </nav>
-      <span class="spacer"></span>
-      <prm-live-indicator />
+      @if (user()) {
+        <prm-main-nav />
+      }
     </mat-toolbar>
     <main>
       <router-outlet />
@@ -95,25 +43,6 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
       font-family: var(--prm-mono);
       font-size: 18px;
     }
-    nav a.active {
-      --mat-button-text-label-text-color: #fff;
-      background: rgb(255 255 255 / 14%);
-    }
-    .badge {
-      display: inline-block;
-      min-width: 18px;
-      margin-left: 4px;
-      padding: 0 5px;
-      border-radius: 9px;
-      background: #d93025;
-      color: #fff;
-      font-size: 12px;
-      line-height: 18px;
-      text-align: center;
-    }
-    .spacer {
-      flex: 1;
-    }
     main {
       flex: 1;
       padding: 12px 16px;
@@ -121,6 +50,6 @@ import { LiveIndicatorComponent } from './shared/live-indicator.component';
   `,
 })
 export class AppComponent {
-  /** Firing alerts not acknowledged nor silenced (the nav badge). */
-  protected readonly alertCount = inject(AlertsStore).actionableCount;
+  /** The signed-in user; null on the login page. */
+  protected readonly user = inject(AuthService).user;
 }

@@ -12,7 +12,7 @@ export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password-1' } a
 
 /**
  * Environment for a prm process under test: the bootstrap admin token, the first admin account, and a sign-in rate
- * limit high enough for suites that sign in often. Cookies keep the Secure flag (Chromium accepts them on
+ * limit high enough for suites that sign in often. Cookies follow PRM_COOKIE_SECURE=auto (no Secure flag on
  * http://127.0.0.1).
  */
 export function testAuthEnv(): Record<string, string> {

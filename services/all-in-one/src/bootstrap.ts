@@ -17,7 +17,11 @@ export async function startAllInOne(processEnv: Record<string, string | undefine
   const app = await NestFactory.create(AllInOneModule.forRoot({ common, gateway, monitor, processEnv }), {
     bufferLogs: true,
   });
-  configureGatewayHttp(app, { maxBodyBytes: gateway.PRM_MAX_BODY_BYTES });
+  configureGatewayHttp(app, {
+    maxBodyBytes: gateway.PRM_MAX_BODY_BYTES,
+    bullBoard: gateway.PRM_BULL_BOARD === 'true',
+    trustProxyHops: gateway.PRM_TRUST_PROXY_HOPS,
+  });
   await startBusListener(app, common);
   await app.listen(gateway.PRM_PORT, gateway.PRM_HOST);
   return app;

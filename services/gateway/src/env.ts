@@ -25,9 +25,15 @@ export class GatewayEnv {
   PRM_MAX_BODY_BYTES = 1_048_576;
 
   /**
-   * `true`: Bull Board (queue inspection, retry, delete) at `/admin/queues`. Until authentication lands anyone who
-   * reaches the gateway can use it: keep it off outside a trusted network.
+   * `true`: Bull Board (queue inspection, retry, delete) at `/admin/queues`, for signed-in admins only.
    */
   @IsIn(['true', 'false'], { message: 'must be true or false' })
   PRM_BULL_BOARD = 'false';
+
+  /** Proxies in front of the gateway (1 behind an ALB), so the client IP comes from X-Forwarded-For. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  PRM_TRUST_PROXY_HOPS = 0;
 }

@@ -12,7 +12,11 @@ await runService(async () => {
   const env = validateEnv(GatewayEnv, process.env);
   const auth = validateEnv(AuthEnv, process.env);
   const app = await NestFactory.create(GatewayAppModule.forRoot(common, env, auth), { bufferLogs: true });
-  configureGatewayHttp(app, { maxBodyBytes: env.PRM_MAX_BODY_BYTES, bullBoard: env.PRM_BULL_BOARD === 'true' });
+  configureGatewayHttp(app, {
+    maxBodyBytes: env.PRM_MAX_BODY_BYTES,
+    bullBoard: env.PRM_BULL_BOARD === 'true',
+    trustProxyHops: env.PRM_TRUST_PROXY_HOPS,
+  });
   await startBusListener(app, common);
   await app.listen(env.PRM_PORT, env.PRM_HOST);
 });

@@ -5,6 +5,7 @@ import { RouterLink } from '@angular/router';
 
 import type { AlertKind, AlertState, AlertView, ChannelKind, ChannelView, SilenceView } from '@prm/contracts/alert.js';
 import { ApiError } from '../core/api.client';
+import { AuthService } from '../core/auth.service';
 import { AlertsApi, type ChannelTestResult } from './alerts.api';
 import { AlertsStore, isActionable } from './alerts.store';
 
@@ -43,7 +44,13 @@ const CHANNEL_EXAMPLES: Record<ChannelKind, string> = {
 export class AlertsPageComponent {
   private readonly store = inject(AlertsStore);
   private readonly api = inject(AlertsApi);
+  private readonly auth = inject(AuthService);
 
+  /** Acknowledge and silence need the operator role; channels are admin business (the gateway enforces both). */
+  protected readonly canAct = computed(() => this.auth.can('operator'));
+  protected readonly canConfigure = computed(() => this.auth.can('admin'));
+  /** Columns of the alerts table (the actions column only for those who may act). */
+  protected readonly columnCount = computed(() => (this.canAct() ? 6 : 5));
   protected readonly kinds = KINDS;
   protected readonly channelKinds: ChannelKind[] = ['webhook', 'slack', 'sns', 'email'];
   protected readonly stateFilter = signal<AlertState | ''>('');

@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, inject, signal } from '@angular/core';
 import { Observable, Subject } from 'rxjs';
 
+import { AuthService } from './auth.service';
 import type { LiveMessage } from './contracts';
 
 /** `live`: socket open; `connecting`: first attempt; `reconnecting`: lost, retrying with backoff. */
@@ -8,6 +9,9 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting';
 
 /** Why the console should refetch: a pushed change, or a (re)connect after which pushes may have been missed. */
 export type LiveTrigger = { kind: 'message'; message: LiveMessage } | { kind: 'connected' };
+
+/** Close code of the gateway's `/ws` when the connection carries no valid session or token. */
+export const WS_CLOSE_UNAUTHENTICATED = 4401;
 
 /** First retry delay and cap of the exponential reconnect backoff, ms. */
 export const RECONNECT_BASE_MS = 500;
@@ -22,12 +26,15 @@ export function reconnectDelayMs(attempt: number, random: () => number = Math.ra
 /**
  * The gateway's WebSocket push at `/ws` (same origin, JSON text frames of {@link LiveMessage}).
  * Pushes are hints to refetch, never data: every (re)connect emits `connected` so views refetch what they missed.
- * Reconnects forever with {@link reconnectDelayMs}; {@link state} drives the toolbar indicator.
+ * Reconnects forever with {@link reconnectDelayMs}; {@link state} drives the toolbar indicator. A close with
+ * {@link WS_CLOSE_UNAUTHENTICATED} makes {@link AuthService.recheck} ask whether the session ended (then the console
+ * goes to the login page) before retrying.
  */
 @Injectable({ providedIn: 'root' })
 export class LiveUpdatesService {
   private readonly stateSignal = signal<LiveState>('connecting');
   private readonly triggers = new Subject<LiveTrigger>();
+  private readonly auth = inject(AuthService);
   private socket: WebSocket | null = null;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -61,11 +68,20 @@ export class LiveUpdatesService {
         this.triggers.next({ kind: 'message', message });
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (this.socket !== socket) {
         return;
       }
       this.socket = null;
+      if (event.code === WS_CLOSE_UNAUTHENTICATED) {
+        this.stateSignal.set('reconnecting');
+        void this.auth.recheck().then((signedIn) => {
+          if (signedIn) {
+            this.scheduleReconnect();
+          }
+        });
+        return;
+      }
       this.scheduleReconnect();
     };
     // An error is always followed by close; the backoff is scheduled there.

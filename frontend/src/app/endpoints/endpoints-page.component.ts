@@ -6,6 +6,7 @@ import { MatTableModule } from '@angular/material/table';
 import { filter, switchMap } from 'rxjs';
 
 import { ApiClient, ApiError } from '../core/api.client';
+import { AuthService } from '../core/auth.service';
 import type { CredentialRef, EndpointView, Reachability } from '../core/contracts';
 import { TopologyStore } from '../core/topology.store';
 import { ConfirmDialogComponent, type ConfirmDialogData } from '../shared/confirm-dialog.component';
@@ -26,7 +27,7 @@ export function describeCredential(c: CredentialRef): string {
   }
 }
 
-/** Endpoints: the registered databases, with add / edit / delete. */
+/** Endpoints: the registered databases, with add / edit / delete for admins (other roles read only). */
 @Component({
   selector: 'prm-endpoints-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -40,8 +41,19 @@ export class EndpointsPageComponent {
   private readonly api = inject(ApiClient);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
+  private readonly auth = inject(AuthService);
 
-  protected readonly columns = ['name', 'address', 'role', 'location', 'credential', 'status', 'actions'];
+  /** Endpoints and credential references are admin business (the gateway answers 403 to other roles). */
+  protected readonly canEdit = computed(() => this.auth.can('admin'));
+  protected readonly columns = computed(() => [
+    'name',
+    'address',
+    'role',
+    'location',
+    'credential',
+    'status',
+    ...(this.canEdit() ? ['actions'] : []),
+  ]);
   protected readonly endpoints = this.store.endpoints;
   protected readonly error = this.store.error;
   protected readonly deleteError = signal<string | null>(null);

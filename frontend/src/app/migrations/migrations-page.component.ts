@@ -11,6 +11,7 @@ import { type Observable, filter } from 'rxjs';
 
 import type { MigrationPreview, MigrationRunSummary, MigrationRunView } from '@prm/contracts/migration.js';
 import { ApiClient, ApiError } from '../core/api.client';
+import { AuthService } from '../core/auth.service';
 import type { EndpointView } from '../core/contracts';
 import { LiveUpdatesService } from '../core/live-updates.service';
 import { type MigrationInput, MigrationsApi, decodeUtf8 } from './migrations.api';
@@ -52,7 +53,10 @@ export class MigrationsPageComponent {
   private readonly api = inject(MigrationsApi);
   private readonly endpointsApi = inject(ApiClient);
   private readonly destroyRef = inject(DestroyRef);
+  private readonly auth = inject(AuthService);
 
+  /** Preview, dry run and run are admin business (the gateway answers 403 to other roles). */
+  protected readonly canRun = computed(() => this.auth.can('admin'));
   protected readonly name = signal('');
   protected readonly sql = signal('');
   protected readonly lockTimeoutMs = signal(5000);

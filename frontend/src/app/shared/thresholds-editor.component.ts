@@ -12,6 +12,7 @@ import { MatInputModule } from '@angular/material/input';
 import type { Observable } from 'rxjs';
 
 import { ApiClient, type ApiError, type StreamThresholdsView } from '../core/api.client';
+import { AuthService } from '../core/auth.service';
 import type { LagThresholds } from '../core/contracts';
 
 /** Bytes per MiB: the byte thresholds are edited in MiB and sent in bytes. */
@@ -66,7 +67,8 @@ function warningNotAboveCritical(group: AbstractControl): ValidationErrors | nul
  * Lag thresholds editor. `streamId` null edits the global defaults (`/api/thresholds`); otherwise the stream's own
  * override (`/api/streams/:id/thresholds`) with "Revert to global". Bytes are typed in MiB, seconds in seconds;
  * empty = not set. Client checks (non-negative, warning ≤ critical) mirror the server's, and the server's field
- * errors are shown at their fields.
+ * errors are shown at their fields. Thresholds are admin business: other roles see them read-only (inputs disabled,
+ * no save or revert).
  */
 @Component({
   selector: 'prm-thresholds-editor',
@@ -82,7 +84,8 @@ function warningNotAboveCritical(group: AbstractControl): ValidationErrors | nul
           @if (overridden()) {
             This stream uses <strong>its own thresholds</strong>.
           } @else {
-            This stream uses the <strong>global defaults</strong>; saving here makes them its own.
+            This stream uses the <strong>global defaults</strong
+            >{{ canEdit ? '; saving here makes them its own.' : '.' }}
           }
         } @else {
           Defaults for every stream without its own thresholds. Empty = not set (no indicator on that dimension).
@@ -108,20 +111,26 @@ function warningNotAboveCritical(group: AbstractControl): ValidationErrors | nul
       @if (message(); as m) {
         <p [class]="'message ' + m.tone" role="status" data-testid="thresholds-message">{{ m.text }}</p>
       }
-      <div class="actions">
-        <button mat-flat-button type="submit" [disabled]="busy()" data-testid="thresholds-save">Save thresholds</button>
-        @if (streamId() && overridden()) {
-          <button
-            mat-stroked-button
-            type="button"
-            (click)="revert()"
-            [disabled]="busy()"
-            data-testid="thresholds-revert"
-          >
-            Revert to global
+      @if (!canEdit) {
+        <p class="readonly-note" data-testid="thresholds-readonly">Only admins change thresholds.</p>
+      } @else {
+        <div class="actions">
+          <button mat-flat-button type="submit" [disabled]="busy()" data-testid="thresholds-save">
+            Save thresholds
           </button>
-        }
-      </div>
+          @if (streamId() && overridden()) {
+            <button
+              mat-stroked-button
+              type="button"
+              (click)="revert()"
+              [disabled]="busy()"
+              data-testid="thresholds-revert"
+            >
+              Revert to global
+            </button>
+          }
+        </div>
+      }
     </form>
   `,
   styles: `
@@ -151,6 +160,10 @@ function warningNotAboveCritical(group: AbstractControl): ValidationErrors | nul
     .message.ok {
       color: var(--prm-ok);
     }
+    .readonly-note {
+      margin: 6px 0 0;
+      color: var(--prm-muted);
+    }
   `,
 })
 export class ThresholdsEditorComponent {
@@ -177,11 +190,16 @@ export class ThresholdsEditorComponent {
     },
     { validators: warningNotAboveCritical },
   );
+  /** Only admins may change thresholds (a role never changes within a session: a change ends it). */
+  protected readonly canEdit = inject(AuthService).can('admin');
   protected readonly overridden = signal(false);
   protected readonly busy = signal(false);
   protected readonly message = signal<{ text: string; tone: 'ok' | 'bad' } | null>(null);
 
   constructor() {
+    if (!this.canEdit) {
+      this.form.disable();
+    }
     effect(() => {
       const id = this.streamId();
       untracked(() => this.load(id));

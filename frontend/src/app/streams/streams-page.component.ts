@@ -5,6 +5,7 @@ import { Router, RouterLink } from '@angular/router';
 
 import { AlertMarkerComponent } from '../alerts/alert-marker.component';
 import { AlertsStore } from '../alerts/alerts.store';
+import { AuthService } from '../core/auth.service';
 import type { StreamView } from '../core/contracts';
 import { StreamsStore } from '../core/streams.store';
 import { StateBadgeComponent } from '../shared/state-badge.component';
@@ -37,9 +38,12 @@ const COLUMNS: readonly { key: StreamSortKey; label: string }[] = [
 export class StreamsPageComponent {
   private readonly store = inject(StreamsStore);
   private readonly router = inject(Router);
+  private readonly auth = inject(AuthService);
   /** Firing alerts by stream id (row markers). */
   protected readonly streamAlerts = inject(AlertsStore).firingByStream;
 
+  /** Creating streams needs the operator role (the wizard's route and the gateway refuse viewers too). */
+  protected readonly canCreate = computed(() => this.auth.can('operator'));
   protected readonly columns = COLUMNS;
   protected readonly error = this.store.error;
   protected readonly sortKey = signal<StreamSortKey>('subscription');

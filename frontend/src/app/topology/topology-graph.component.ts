@@ -15,7 +15,7 @@ import {
   levelView,
   nodeStateView,
 } from '../shared/state-presentation';
-import { CountingDagreClusterLayout, clusterId, topologySignature } from './topology-layout';
+import { TopologyLayout, clusterId, topologySignature } from './topology-layout';
 
 /** Node box size on the map, px. */
 const NODE_WIDTH = 232;
@@ -45,10 +45,12 @@ interface EdgeVm {
 }
 
 /**
- * The topology map (ngx-graph, dagre with clusters). The `nodes` / `links` / `clusters` arrays handed to ngx-graph
- * keep their identity forever and are refilled in place only when the set of node/edge ids changes; then one
- * layout is requested through `update$`. Per-poll status (reachability, edge state, lag) is read by the node and
- * link templates from signals keyed by id, so a status change repaints without a layout (monitoring.md §4).
+ * The topology map (ngx-graph with {@link TopologyLayout}: groups by cloud / region / network, publishers left of
+ * their subscribers). The `nodes` / `links` / `clusters` arrays handed to ngx-graph keep their identity forever and
+ * are refilled in place only when the set of node/edge ids changes; then one layout is requested through `update$`
+ * (the layout caches its geometry per shape, so ngx-graph's own extra `update()` calls cost no layout). Per-poll
+ * status (reachability, edge state, lag) is read by the node and link templates from signals keyed by id, so a
+ * status change repaints without a layout (monitoring.md §4).
  */
 @Component({
   selector: 'prm-topology-graph',
@@ -79,17 +81,9 @@ export class TopologyGraphComponent {
     return alerts.some((a) => a.severity === 'critical') ? 'critical' : 'warning';
   }
 
-  protected readonly layout = new CountingDagreClusterLayout();
-  protected readonly layoutSettings = {
-    orientation: 'LR',
-    marginX: 24,
-    marginY: 24,
-    rankPadding: 220,
-    nodePadding: 40,
-    edgePadding: 40,
-    compound: true,
-    multigraph: true,
-  };
+  protected readonly layout = new TopologyLayout();
+  /** Spacing of the layered layout (defaults of layered-layout.ts; the map panel is about 2.5 times wider than high). */
+  protected readonly layoutSettings = {};
   /** Stable arrays (same references for the component's lifetime). */
   protected readonly nodes: Node[] = [];
   protected readonly links: Edge[] = [];

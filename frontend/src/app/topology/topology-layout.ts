@@ -1,96 +1,126 @@
 import { signal } from '@angular/core';
-import {
-  type ClusterNode,
-  DagreClusterLayout,
-  type Edge,
-  type Graph,
-  type Layout,
-  type Node,
-} from '@swimlane/ngx-graph';
-import type { Observable } from 'rxjs';
+import type { ClusterNode, Edge, Graph, Layout, Node } from '@swimlane/ngx-graph';
 
 import type { TopologyView } from '../core/contracts';
-
-/** Space between a group box and its endpoints, px (top leaves room for the group label). */
-const CLUSTER_PAD = { x: 16, top: 30, bottom: 14 };
+import {
+  type LayeredLayoutOptions,
+  type LayoutEdgeInput,
+  type LayoutNodeInput,
+  type TopologyGeometry,
+  edgeRoute,
+  layoutTopology,
+} from './layered-layout';
 
 /**
- * ngx-graph's dagre cluster layout with a run counter and group boxes fitted to their endpoints.
- * ngx-graph 13 re-runs the full (synchronous) dagre layout whenever its inputs change (shared/research/monitoring.md
- * §4), so the console only asks for a layout when the set of node/edge ids changes; {@link runs} lets the browser
- * tests prove that a status change did not re-layout. dagre 0.8 sizes compound nodes wrongly with `rankdir: LR`, so
- * each cluster's box is recomputed from its children's boxes after the layout.
+ * ngx-graph `Layout` for the topology map: {@link layoutTopology} (grouped, layered, linear time), computed once per
+ * map shape and then re-applied from a cache.
+ *
+ * ngx-graph 13 calls `run()` on every `update()`: on input changes, when the map becomes visible, after its first
+ * view check and on container resizes (shared/research/monitoring.md §4), i.e. 3–4 times while the page opens. The
+ * shape (endpoint ids, sizes and groups; stream ids and ends) is the cache key, so only a new or removed endpoint or
+ * stream computes a geometry; {@link runs} counts those computations (`data-layout-runs` on the map, which the browser
+ * tests and the console benchmark read to prove that a status change did not re-layout).
  */
-export class CountingDagreClusterLayout implements Layout {
-  private readonly inner = new DagreClusterLayout();
+export class TopologyLayout implements Layout {
   private readonly runCount = signal(0);
-  /** Number of layout runs since creation. */
+  /** Geometries computed since creation (cache misses). */
   readonly runs = this.runCount.asReadonly();
-  private readonly ungroupedCount = signal(0);
-  /** Layout runs that fell back to an ungrouped layout (dagre's compound ranking failed). */
-  readonly ungroupedRuns = this.ungroupedCount.asReadonly();
+  private cached: { key: string; geometry: TopologyGeometry } | null = null;
 
-  get settings(): unknown {
-    return this.inner.settings;
-  }
-  set settings(value: unknown) {
-    this.inner.settings = (value ?? {}) as DagreClusterLayout['settings'];
+  /** Spacing overrides (ngx-graph's `[layoutSettings]`), px. */
+  settings: Partial<LayeredLayoutOptions> = {};
+  /**
+   * Read by ngx-graph (`isLayoutMultigraph`): edges are matched by id, not by their ends, so two subscriptions of
+   * one subscriber to the same publisher stay two edges.
+   */
+  readonly defaultSettings = { multigraph: true };
+
+  /** The geometry of the last run; null before the first. */
+  get geometry(): TopologyGeometry | null {
+    return this.cached?.geometry ?? null;
   }
 
   /**
-   * Runs dagre (synchronous, `DagreClusterLayout.run` returns a Graph; O(E²) tick afterwards), fits the group boxes and
-   * counts the run. dagre 0.8's compound (grouped) ranking crashes on some fleets ("Cannot set properties of undefined
-   * (setting 'order')", seen with 15 groups and cross-group edges): then the endpoints are laid out without group
-   * constraints and the group boxes drawn around them, so the map is always drawn ({@link ungroupedRuns} counts it).
+   * Positions the graph's nodes (centre `position`, `dimension`), clusters (box around their endpoints) and edges
+   * (`points`, 9 per stream) in place and returns the same graph. Synchronous: the whole computation for 500
+   * endpoints takes milliseconds, so neither a Web Worker nor an Observable result is needed.
    */
-  run(graph: Graph): Graph | Observable<Graph> {
-    this.runCount.update((n) => n + 1);
-    const clusters = graph.clusters ?? [];
-    try {
-      return fitClusters(this.inner.run({ ...graph, clusters: [...clusters] }));
-    } catch (err) {
-      console.warn('grouped topology layout failed; drawing groups around an ungrouped layout', err);
-      this.ungroupedCount.update((n) => n + 1);
-      const laidOut = this.inner.run({ ...graph, clusters: [] });
-      return fitClusters({ ...laidOut, clusters: clusters.map((c) => ({ ...c })) });
+  run(graph: Graph): Graph {
+    const { nodes, edges } = layoutInput(graph);
+    const key = shapeKey(nodes, edges, this.settings);
+    if (this.cached?.key !== key) {
+      this.cached = { key, geometry: layoutTopology(nodes, edges, this.settings) };
+      this.runCount.update((n) => n + 1);
     }
+    const geometry = this.cached.geometry;
+    for (const node of graph.nodes) {
+      const box = geometry.nodes.get(node.id);
+      if (box) {
+        node.position = { x: box.x, y: box.y };
+        node.dimension = { width: box.width, height: box.height };
+      }
+    }
+    for (const cluster of graph.clusters ?? []) {
+      const box = geometry.groups.get(cluster.id);
+      if (box) {
+        cluster.position = { x: box.x, y: box.y };
+        cluster.dimension = { width: box.width, height: box.height };
+      }
+    }
+    for (const edge of graph.edges) {
+      const points = edge.id ? geometry.edges.get(edge.id) : undefined;
+      if (points) {
+        edge.points = points.map((p) => ({ ...p }));
+      }
+    }
+    return graph;
   }
 
-  /** Re-routes one edge after a node drag (no full layout). */
-  updateEdge(graph: Graph, edge: Edge): Graph | Observable<Graph> {
-    return this.inner.updateEdge(graph, edge);
+  /** Re-routes one edge from its ends' current boxes (ngx-graph calls it after a node drag). */
+  updateEdge(graph: Graph, edge: Edge): Graph {
+    const source = graph.nodes.find((n) => n.id === edge.source);
+    const target = graph.nodes.find((n) => n.id === edge.target);
+    if (source?.position && source.dimension && target?.position && target.dimension) {
+      edge.points = edgeRoute({ ...source.position, ...source.dimension }, { ...target.position, ...target.dimension });
+    }
+    return graph;
   }
 }
 
-/** Sets each cluster's centre `position` and `dimension` to the bounding box of its child nodes plus padding. */
-export function fitClusters(graph: Graph): Graph {
-  const byId = new Map<string, Node>(graph.nodes.map((n) => [n.id, n]));
+/** Endpoints (with their cluster as group; none = a group of their own) and streams of an ngx-graph graph. */
+function layoutInput(graph: Graph): { nodes: LayoutNodeInput[]; edges: LayoutEdgeInput[] } {
+  const groupOf = new Map<string, string>();
   for (const cluster of (graph.clusters ?? []) as ClusterNode[]) {
-    const children = (cluster.childNodeIds ?? [])
-      .map((id) => byId.get(id))
-      .filter((n): n is Node => !!n?.position && !!n.dimension);
-    if (!children.length) {
-      continue;
+    for (const child of cluster.childNodeIds ?? []) {
+      groupOf.set(child, cluster.id);
     }
-    const left = Math.min(...children.map((n) => n.position!.x - n.dimension!.width / 2)) - CLUSTER_PAD.x;
-    const right = Math.max(...children.map((n) => n.position!.x + n.dimension!.width / 2)) + CLUSTER_PAD.x;
-    const top = Math.min(...children.map((n) => n.position!.y - n.dimension!.height / 2)) - CLUSTER_PAD.top;
-    const bottom = Math.max(...children.map((n) => n.position!.y + n.dimension!.height / 2)) + CLUSTER_PAD.bottom;
-    cluster.position = { x: (left + right) / 2, y: (top + bottom) / 2 };
-    cluster.dimension = { width: right - left, height: bottom - top };
   }
-  return graph;
+  const nodes = graph.nodes.map((n: Node) => ({
+    id: n.id,
+    label: n.label ?? n.id,
+    group: groupOf.get(n.id) ?? `node:${n.id}`,
+    width: n.dimension?.width ?? 1,
+    height: n.dimension?.height ?? 1,
+  }));
+  const edges = graph.edges.map((e, i) => ({ id: e.id ?? `edge-${i}`, source: e.source, target: e.target }));
+  return { nodes, edges };
+}
+
+function shapeKey(nodes: LayoutNodeInput[], edges: LayoutEdgeInput[], settings: object): string {
+  const n = nodes.map((x) => `${x.id}\u0001${x.label}\u0001${x.group}\u0001${x.width}x${x.height}`).sort();
+  const e = edges.map((x) => `${x.id}\u0001${x.source}\u0001${x.target}`).sort();
+  return JSON.stringify([n, e, settings]);
 }
 
 /**
- * Identity of the map's shape: sorted node ids with their group, and sorted edge ids with their ends.
- * Two views with the same signature lay out identically, so only a signature change needs a layout.
+ * Identity of the map's shape: sorted node ids with their name and group, and sorted edge ids with their ends.
+ * Two views with the same signature lay out identically, so only a signature change refills the map's arrays.
  */
 export function topologySignature(view: TopologyView | null): string {
   if (!view) {
     return '';
   }
-  const nodes = view.nodes.map((n) => `${n.id}@${n.group}`).sort();
+  const nodes = view.nodes.map((n) => `${n.id}@${n.group}@${n.name}`).sort();
   const edges = view.edges.map((e) => `${e.id}:${e.source}>${e.target}`).sort();
   return JSON.stringify([nodes, edges]);
 }

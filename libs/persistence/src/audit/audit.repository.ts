@@ -61,7 +61,7 @@ export class AuditRepository {
       `SELECT id::text, at, actor, source_ip, action, subject, status_code, outcome, payload, correlation_id
          FROM audit_event
         WHERE ($1::bigint IS NULL OR id < $1::bigint) AND ($2::text IS NULL OR actor = $2)
-        ORDER BY id DESC LIMIT $3`,
+        ORDER BY audit_event.id DESC LIMIT $3`,
       [opts.before ?? null, opts.actor ?? null, opts.limit],
     );
     return rows.map((r) => ({

@@ -156,6 +156,7 @@ describe('access control (gateway, PostgreSQL, Redis)', () => {
     gw = await startGateway({
       ...testAuthEnv(),
       PRM_LOGIN_ATTEMPTS_PER_MINUTE: '3',
+      PRM_COOKIE_SECURE: 'true',
       PRM_DATABASE_URL: db.url,
       PRM_REDIS_PREFIX: prefix,
       PRM_PORT: String(await freePort()),

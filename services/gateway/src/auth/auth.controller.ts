@@ -65,7 +65,7 @@ export class AuthController {
       throw new UnauthorizedException('wrong username or password');
     }
     await this.limiter.recordSuccess(dto.username);
-    this.setSessionCookies(res, await this.auth.startSession({ ...principal, source: 'password' }));
+    this.setSessionCookies(req, res, await this.auth.startSession({ ...principal, source: 'password' }));
     return { name: principal.name, role: principal.role, source: principal.source };
   }
 
@@ -75,8 +75,8 @@ export class AuthController {
   @HttpCode(204)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     await this.auth.endSession(req);
-    res.clearCookie(SESSION_COOKIE, this.cookieOptions(true));
-    res.clearCookie(CSRF_COOKIE, this.cookieOptions(false));
+    res.clearCookie(SESSION_COOKIE, this.cookieOptions(req, true));
+    res.clearCookie(CSRF_COOKIE, this.cookieOptions(req, false));
   }
 
   /** The signed-in user; in alb mode also hands out the double-submit CSRF cookie. */
@@ -84,7 +84,7 @@ export class AuthController {
   @Get('me')
   me(@Req() req: Request & { user: Principal }, @Res({ passthrough: true }) res: Response): MeView {
     const cookies = (req.headers.cookie ?? '').includes(`${CSRF_COOKIE}=`);
-    if (req.user.source === 'alb' && !cookies) res.cookie(CSRF_COOKIE, randomSecret(), this.cookieOptions(false));
+    if (req.user.source === 'alb' && !cookies) res.cookie(CSRF_COOKIE, randomSecret(), this.cookieOptions(req, false));
     return { name: req.user.name, role: req.user.role, source: req.user.source };
   }
 
@@ -109,30 +109,41 @@ export class AuthController {
   /** OIDC: redirects to the identity provider (state, nonce and PKCE verifier in a short-lived HttpOnly cookie). */
   @Public()
   @Get('oidc/login')
-  async oidcLogin(@Res() res: Response): Promise<void> {
-    res.redirect(302, await this.oidc.begin(res, this.settings.PRM_COOKIE_SECURE === 'true'));
+  async oidcLogin(@Req() req: Request, @Res() res: Response): Promise<void> {
+    res.redirect(302, await this.oidc.begin(res, this.secure(req)));
   }
 
   /** OIDC: the identity provider's redirect back; starts a session and opens the console. */
   @Public()
   @Get('oidc/callback')
   async oidcCallback(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const outcome = await this.oidc.complete(req, res, this.settings.PRM_COOKIE_SECURE === 'true');
+    const outcome = await this.oidc.complete(req, res, this.secure(req));
     if ('error' in outcome) {
       res.redirect(302, `/login?error=${encodeURIComponent(outcome.error)}`);
       return;
     }
-    this.setSessionCookies(res, await this.auth.startSession({ ...outcome, source: 'oidc' }));
+    this.setSessionCookies(req, res, await this.auth.startSession({ ...outcome, source: 'oidc' }));
     res.redirect(302, '/');
   }
 
-  private setSessionCookies(res: Response, session: NewSession): void {
+  private setSessionCookies(req: Request, res: Response, session: NewSession): void {
     const maxAge = session.maxAgeSeconds * 1000;
-    res.cookie(SESSION_COOKIE, session.sessionId, { ...this.cookieOptions(true), maxAge });
-    res.cookie(CSRF_COOKIE, session.csrfToken, { ...this.cookieOptions(false), maxAge });
+    res.cookie(SESSION_COOKIE, session.sessionId, { ...this.cookieOptions(req, true), maxAge });
+    res.cookie(CSRF_COOKIE, session.csrfToken, { ...this.cookieOptions(req, false), maxAge });
   }
 
-  private cookieOptions(httpOnly: boolean): CookieOptions {
-    return { httpOnly, secure: this.settings.PRM_COOKIE_SECURE === 'true', sameSite: 'strict', path: '/' };
+  private cookieOptions(req: Request, httpOnly: boolean): CookieOptions {
+    return { httpOnly, secure: this.secure(req), sameSite: 'strict', path: '/' };
   }
+
+  /** The Secure flag for this request (PRM_COOKIE_SECURE; `auto` drops it only for plain HTTP on loopback). */
+  private secure(req: Request): boolean {
+    const mode = this.settings.PRM_COOKIE_SECURE;
+    if (mode !== 'auto') return mode === 'true';
+    return req.secure || !isLoopback(req.hostname);
+  }
+}
+
+function isLoopback(host: string | undefined): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host ?? '');
 }

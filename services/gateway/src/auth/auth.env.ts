@@ -43,9 +43,13 @@ export class AuthEnv {
   @Matches(/^prm_[A-Za-z0-9_-]{43}$/, { message: "must be 'prm_' followed by 43 base64url characters" })
   PRM_BOOTSTRAP_API_TOKEN?: string;
 
-  /** `false` only for plain-HTTP access from other hosts in a lab: cookies then lose the Secure flag. */
-  @IsIn(['true', 'false'], { message: 'must be true or false' })
-  PRM_COOKIE_SECURE = 'true';
+  /**
+   * Secure flag of the session cookies. `auto`: Secure unless the request came over plain HTTP to a loopback address
+   * (a laptop; browsers do not store Secure cookies from http://127.0.0.1); `true`: always; `false`: never (a lab
+   * reached over plain HTTP from other hosts only).
+   */
+  @IsIn(['auto', 'true', 'false'], { message: 'must be auto, true or false' })
+  PRM_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
 
   /** A session ends after this many seconds without a request. */
   @Type(() => Number)
