@@ -133,7 +133,19 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
       const replicaA = stack.demo.endpoints.find((e) => e.name === 'replica-a');
       await form.getByTestId('field-port').fill(String(replicaA?.port));
       await form.getByTestId('save').click();
-      await form.getByTestId('error-credential').waitFor({ timeout: 20_000 });
+      try {
+        await form.getByTestId('error-credential').waitFor({ timeout: 30_000 });
+      } catch (err) {
+        // say what the form showed instead, and what prm logged, rather than only "timeout"
+        const summary = await form
+          .getByTestId('form-summary')
+          .textContent({ timeout: 1000 })
+          .catch(() => '(no summary)');
+        throw new Error(
+          `no credential error after save: ${String(err)}\nform summary: ${summary}\nPOSTs: ${posts.join(', ')}\n` +
+            `prm log tail:\n${stack.logs().slice(-3000)}`,
+        );
+      }
       const credentialError = (await form.getByTestId('error-credential').textContent()) ?? '';
       expect(credentialError).toMatch(/password authentication failed|auth/i);
       await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('auth-failed');
