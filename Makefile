@@ -52,7 +52,7 @@ test: setup build ## unit + integration tests with coverage, then browser tests
 	@if [ -n "$(E2E_CONFIGS)" ]; then npm run test:e2e; \
 	else echo "test: no e2e/jest.e2e.config.* yet, skipping browser tests"; fi
 
-# One section alone: node dist/bench/<poll-scale|api-load|console|migration-overhead|backfill-eta>.js
+# One section alone: node dist/bench/<poll-scale|api-load|console|migration-overhead|backfill-eta|alert-latency>.js
 bench: build-server ## benchmarks on real clusters: print tables, write docs/benchmarks.md (~10 min)
 	@[ -f dist/console/browser/index.html ] || npm run build:console
 	node dist/bench/poll-scale.js
@@ -60,6 +60,7 @@ bench: build-server ## benchmarks on real clusters: print tables, write docs/ben
 	node dist/bench/console.js
 	node dist/bench/migration-overhead.js
 	node dist/bench/backfill-eta.js 1
+	node dist/bench/alert-latency.js
 
 check: ## lint, formatting, type check, then make test
 	npm run lint
