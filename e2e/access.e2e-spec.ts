@@ -11,7 +11,10 @@ const VIEWER = { user: 'vic', password: 'viewer-password-1' };
 async function postFromPage(page: Page, path: string, body: unknown): Promise<{ status: number; message: string }> {
   return page.evaluate(
     async ([p, b]) => {
-      const csrf = /(?:^|; )prm_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '';
+      const csrf =
+        /(?:^|; )prm_csrf=([^;]+)/.exec(
+          (globalThis as unknown as { document: { cookie: string } }).document.cookie,
+        )?.[1] ?? '';
       const res = await fetch(p as string, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
@@ -67,7 +70,9 @@ describe('access control in the console (all-in-one backend, headless Chromium)'
     expect(refused).toEqual({ status: 403, message: 'requires the admin role (you are viewer)' });
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'prm_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    expect(await page.evaluate(() => document.cookie)).not.toContain('prm_session');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie),
+    ).not.toContain('prm_session');
 
     await page.getByTestId('logout').click();
     await page.waitForURL(/\/login/);

@@ -475,6 +475,14 @@ describe('access control (gateway, PostgreSQL, Redis)', () => {
       expect(crossSite.status).toBe(403);
     });
 
+    it('the OpenAPI description needs a signed-in user', async () => {
+      expect((await call(gw.base, 'GET', '/api/docs-json')).status).toBe(401);
+      expect((await call(gw.base, 'GET', '/api/docs')).status).toBe(401);
+      const doc = await call(gw.base, 'GET', '/api/docs-json', { headers: bearer(tokens.viewer) });
+      expect(doc.status).toBe(200);
+      expect(Object.keys(doc.body.paths as object)).toContain('/api/auth/login');
+    });
+
     it('CORS answers listed origins only', async () => {
       const preflight = (origin: string) =>
         fetch(`${gw.base}/api/streams`, {

@@ -3,6 +3,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { roleAtLeast } from '@prm/observability';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { type AuthEnv, corsOrigins } from '../auth/auth.env.js';
 import { AUTH_SETTINGS, AuthService } from '../auth/auth.service.js';
@@ -62,6 +63,16 @@ export function configureGatewayHttp(
       .setVersion('0.1')
       .build(),
   );
+  // The API description is for signed-in users too (viewer or stronger), like every route but health and sign-in.
+  app.use(['/api/docs', '/api/docs-json', '/api/docs-yaml'], (req: Request, res: Response, next: NextFunction) => {
+    auth.authenticate(req).then(
+      (principal) =>
+        principal
+          ? next()
+          : res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'sign in first', details: [] }),
+      () => res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'sign in again', details: [] }),
+    );
+  });
   SwaggerModule.setup('api/docs', app, doc);
 }
 
