@@ -139,7 +139,11 @@ export interface ChannelView {
   updatedAt: string;
 }
 
-export const NOTIFICATION_EVENTS = ['fired', 'resolved'] as const;
+/**
+ * What a delivery announces: an alert `fired`, `resolved`, or `escalated` (its severity rose above the highest severity
+ * already announced for it while firing, e.g. warning → critical; a de-escalation is not announced).
+ */
+export const NOTIFICATION_EVENTS = ['fired', 'resolved', 'escalated'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
@@ -150,6 +154,10 @@ export interface NotificationView {
   alertId: string;
   channelId: string;
   event: NotificationEvent;
+  /** Severity the delivery announces (for `escalated`: the new severity). */
+  severity: AlertSeverity;
+  /** For `escalated`: the severity announced before (at firing or the previous escalation); otherwise null. */
+  previousSeverity: AlertSeverity | null;
   status: NotificationStatus;
   attempts: number;
   lastError: string | null;
@@ -166,11 +174,13 @@ export interface AlertDetailView extends AlertView {
 export interface AlertNotificationMessage {
   /** Version of this body. */
   version: 1;
-  /** `fired` or `resolved`; one message may carry several alerts of one evaluation (grouped). */
+  /** `fired`, `resolved` or `escalated`; one message may carry several alerts of one evaluation (grouped). */
   event: NotificationEvent;
   /** One line for subjects/titles. */
   title: string;
   alerts: AlertView[];
+  /** For `escalated`: per alert, the severity announced before and the one it rose to (`alerts[].severity` = `to`). */
+  escalations?: { alertId: string; from: AlertSeverity; to: AlertSeverity }[];
   /** `test` for `POST /api/channels/:id/test`. */
   test?: boolean;
   sentAt: string;

@@ -7,6 +7,8 @@ import {
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { QueueName } from '@prm/contracts';
 import { AlertRepository, SlotSampleRepository } from '@prm/persistence';
@@ -15,6 +17,7 @@ import { AlertEvalProcessor, AlertEvalProducerModule } from './evaluation/alert-
 import { AlertEvaluationService } from './evaluation/alert-evaluation.service.js';
 import { NotificationProcessor } from './notifications/notification.processor.js';
 import { NotificationService } from './notifications/notification.service.js';
+import { registerFiringSource } from './metrics.js';
 
 /**
  * Housekeeping every minute: re-enqueues deliveries left pending, refreshes `silenced_until` after silences expire
@@ -60,6 +63,23 @@ export class AlerterHousekeeping implements OnApplicationBootstrap, OnApplicatio
   }
 }
 
+/** Feeds `prm_alerts_firing` from this app's metadata store while the app runs (counted on each scrape). */
+@Injectable()
+export class FiringAlertsMetrics implements OnModuleInit, OnModuleDestroy {
+  private unregister: (() => void) | null = null;
+
+  constructor(@Inject(AlertRepository) private readonly alerts: AlertRepository) {}
+
+  onModuleInit(): void {
+    this.unregister = registerFiringSource(() => this.alerts.countFiringByKind());
+  }
+
+  onModuleDestroy(): void {
+    this.unregister?.();
+    this.unregister = null;
+  }
+}
+
 /**
  * The alerter: consumes `alert-eval` (rules + lifecycle on every snapshot) and `notifications` (grouped deliveries
  * with retries), and provides the `alert-eval` enqueuer the monitor calls after each poll. Needs PersistenceModule
@@ -81,6 +101,7 @@ export class AlerterServiceModule {
         NotificationService,
         NotificationProcessor,
         AlerterHousekeeping,
+        FiringAlertsMetrics,
       ],
       exports: [AlertEvaluationService, NotificationService],
     };

@@ -217,7 +217,7 @@ describe('all-in-one app (real PostgreSQL, Redis)', () => {
   });
 
   it('pushes hello, endpoint.changed and status.updated over /ws', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: TEST_AUTH_HEADER } });
     const seen: LiveMessage[] = [];
     ws.on('message', (data) => seen.push(JSON.parse(String(data)) as LiveMessage));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));

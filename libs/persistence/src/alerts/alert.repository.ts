@@ -21,6 +21,11 @@ export interface AlertRecord extends AlertView {
   hits: number;
   /** Key of the last observation counted in `hits` (e.g. the publisher snapshot time). */
   lastObservation: string | null;
+  /**
+   * The highest severity announced for this alert (at firing, then raised by each escalation); null while pending.
+   * A firing alert whose severity rises above it escalates (notified once); a lower severity is not announced.
+   */
+  notifiedSeverity: AlertSeverity | null;
 }
 
 /** What the evaluator writes for a new alert. */
@@ -43,6 +48,7 @@ export type AlertPatch = Partial<
     | 'resolvedAt'
     | 'hits'
     | 'lastObservation'
+    | 'notifiedSeverity'
     | 'silencedUntil'
   >
 >;
@@ -70,11 +76,12 @@ interface AlertRow {
   stream_ids: string[];
   hits: number;
   last_observation: string | null;
+  notified_severity: AlertSeverity | null;
 }
 
 const COLUMNS = `id, fingerprint, kind, severity, subject_type, subject_id, subject_name, state, first_seen_at,
   last_seen_at, fired_at, resolved_at, acknowledged_by, acknowledged_at, silenced_until, summary, facts, remediation,
-  endpoint_ids, stream_ids, hits, last_observation`;
+  endpoint_ids, stream_ids, hits, last_observation, notified_severity`;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -100,12 +107,13 @@ function toRecord(r: AlertRow): AlertRecord {
     silencedUntil: iso(r.silenced_until),
     hits: r.hits,
     lastObservation: r.last_observation,
+    notifiedSeverity: r.notified_severity,
   };
 }
 
 /** Strips the evaluator's memory. */
 export function toAlertView(r: AlertRecord): AlertView {
-  const { hits: _h, lastObservation: _o, ...view } = r;
+  const { hits: _h, lastObservation: _o, notifiedSeverity: _n, ...view } = r;
   return view;
 }
 
@@ -135,6 +143,7 @@ const PATCH_COLUMNS: Record<keyof AlertPatch, (v: never) => [string, unknown][]>
   resolvedAt: (v) => [['resolved_at', v]],
   hits: (v) => [['hits', v]],
   lastObservation: (v) => [['last_observation', v]],
+  notifiedSeverity: (v) => [['notified_severity', v]],
   silencedUntil: (v) => [['silenced_until', v]],
 };
 
@@ -175,9 +184,9 @@ export class AlertRepository {
     const rows = (await q.query(
       `INSERT INTO alert (fingerprint, kind, severity, subject_type, subject_id, subject_name, state, first_seen_at,
          last_seen_at, fired_at, resolved_at, summary, facts, remediation, endpoint_ids, stream_ids, hits,
-         last_observation)
+         last_observation, notified_severity)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::text[], $16::text[],
-         $17, $18)
+         $17, $18, $19)
        RETURNING ${COLUMNS}`,
       [
         a.fingerprint,
@@ -198,6 +207,7 @@ export class AlertRepository {
         a.streamIds,
         a.hits,
         a.lastObservation,
+        a.notifiedSeverity,
       ],
     )) as AlertRow[];
     return toRecord(rows[0]!);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type {
+  AlertSeverity,
   ChannelConfig,
   ChannelKind,
   ChannelView,
@@ -97,6 +98,8 @@ interface NotificationRow {
   alert_id: string;
   channel_id: string;
   event: NotificationEvent;
+  severity: AlertSeverity;
+  previous_severity: AlertSeverity | null;
   group_key: string;
   status: NotificationStatus;
   attempts: number;
@@ -110,13 +113,26 @@ export interface NotificationRecord extends NotificationView {
   groupKey: string;
 }
 
-const N_COLUMNS = 'id, alert_id, channel_id, event, group_key, status, attempts, last_error, sent_at, created_at';
+/** A delivery to create: `severity` is what it announces; `previousSeverity` only for `escalated`. */
+export interface NewNotification {
+  alertId: string;
+  channelId: string;
+  event: NotificationEvent;
+  severity: AlertSeverity;
+  previousSeverity?: AlertSeverity | null;
+  groupKey: string;
+}
+
+const N_COLUMNS =
+  'id, alert_id, channel_id, event, severity, previous_severity, group_key, status, attempts, last_error, sent_at, created_at';
 
 const toNotification = (r: NotificationRow): NotificationRecord => ({
   id: r.id,
   alertId: r.alert_id,
   channelId: r.channel_id,
   event: r.event,
+  severity: r.severity,
+  previousSeverity: r.previous_severity,
   groupKey: r.group_key,
   status: r.status,
   attempts: r.attempts,
@@ -126,29 +142,33 @@ const toNotification = (r: NotificationRow): NotificationRecord => ({
 });
 
 /**
- * Deliveries (table `notification`): one row per alert, channel and event (`fired`/`resolved`), so a retried
- * evaluation or job never notifies twice. Rows of one evaluation and channel share a `group_key` and go out as one
- * message.
+ * Deliveries (table `notification`): one row per alert, channel, event (`fired`/`resolved`/`escalated`) and announced
+ * severity, so a retried evaluation or job never notifies twice and an alert escalates at most once to each severity.
+ * Rows of one evaluation, event and channel share a `group_key` and go out as one message.
  */
 @Injectable()
 export class NotificationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts pending deliveries, skipping (alert, channel, event) triples that exist.
+   * Inserts pending deliveries, skipping (alert, channel, event, severity) rows that exist.
    * @returns the inserted rows.
    */
-  async insertMany(
-    q: Queryable,
-    rows: { alertId: string; channelId: string; event: NotificationEvent; groupKey: string }[],
-  ): Promise<NotificationRecord[]> {
+  async insertMany(q: Queryable, rows: NewNotification[]): Promise<NotificationRecord[]> {
     if (rows.length === 0) return [];
     const out = (await q.query(
-      `INSERT INTO notification (alert_id, channel_id, event, group_key)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
-       ON CONFLICT (alert_id, channel_id, event) DO NOTHING
+      `INSERT INTO notification (alert_id, channel_id, event, severity, previous_severity, group_key)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])
+       ON CONFLICT (alert_id, channel_id, event, severity) DO NOTHING
        RETURNING ${N_COLUMNS}`,
-      [rows.map((r) => r.alertId), rows.map((r) => r.channelId), rows.map((r) => r.event), rows.map((r) => r.groupKey)],
+      [
+        rows.map((r) => r.alertId),
+        rows.map((r) => r.channelId),
+        rows.map((r) => r.event),
+        rows.map((r) => r.severity),
+        rows.map((r) => r.previousSeverity ?? null),
+        rows.map((r) => r.groupKey),
+      ],
     )) as NotificationRow[];
     return out.map(toNotification);
   }

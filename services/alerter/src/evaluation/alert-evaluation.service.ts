@@ -3,6 +3,7 @@ import { ClientProxy } from '@nestjs/microservices';
 import {
   type AlertChangedEvent,
   type AlertEvalJobData,
+  type AlertSeverity,
   EventPattern,
   type LagThresholds,
   type ReplicationErrorView,
@@ -15,6 +16,7 @@ import {
   EndpointRepository,
   EndpointStatusRepository,
   NotificationChannelRepository,
+  type NewNotification,
   NotificationRepository,
   ReplicationErrorRepository,
   SlotSampleRepository,
@@ -36,7 +38,9 @@ export interface EvaluationResult {
   conditions: number;
   fired: string[];
   resolved: string[];
-  /** Alerts inserted, updated to firing, resolved or dropped. */
+  /** Firing alerts whose severity rose above the highest one announced (notified as `escalated`). */
+  escalated: string[];
+  /** Alerts inserted, updated to firing, escalated, resolved or dropped. */
   changed: string[];
 }
 
@@ -44,8 +48,8 @@ export interface EvaluationResult {
  * Evaluates the alert rules on one endpoint's new snapshot (an `alert-eval` job): reads the endpoint's status, the
  * streams touching it with their derived status, effective thresholds and recent replication errors, samples its
  * slots' retained WAL, runs {@link evaluateRules}, applies {@link planLifecycle} under the evaluation lock, writes one
- * pending delivery per transition and enabled channel (unless silenced), then enqueues the deliveries (grouped per
- * channel and evaluation) and emits `alert.changed`.
+ * pending delivery per transition (fired, escalated, resolved) and enabled channel (unless silenced), then enqueues
+ * the deliveries (grouped per channel, evaluation and event) and emits `alert.changed`.
  * @throws only for failures of prm's metadata store, Redis or the bus (the job is then retried).
  */
 @Injectable()
@@ -73,7 +77,7 @@ export class AlertEvaluationService {
 
   async evaluate(job: AlertEvalJobData): Promise<EvaluationResult> {
     const now = this.clock();
-    const empty: EvaluationResult = { conditions: 0, fired: [], resolved: [], changed: [] };
+    const empty: EvaluationResult = { conditions: 0, fired: [], resolved: [], escalated: [], changed: [] };
     const [endpointRows, statusRows, allStreams] = await Promise.all([
       this.endpoints.findAll(),
       this.endpointStatuses.findAll(),
@@ -140,6 +144,7 @@ export class AlertEvaluationService {
       const silences = await this.silences.list(now.toISOString(), q);
       const fired: AlertRecord[] = [];
       const resolved: AlertRecord[] = [];
+      const escalated: { alert: AlertRecord; from: AlertSeverity }[] = [];
       const changed: string[] = [];
       for (const op of ops) {
         if (op.op === 'drop') {
@@ -158,35 +163,51 @@ export class AlertEvaluationService {
         }
         if (op.transition === 'fired') fired.push(row);
         if (op.transition === 'resolved') resolved.push(row);
+        if (op.transition === 'escalated') escalated.push({ alert: row, from: op.escalatedFrom });
         if (op.transition) changed.push(row.id);
       }
       const channels = (await this.channels.list(q)).filter((c) => c.enabled);
       const groupBase = `${job.endpointId}_${Date.parse(status.checkedAt)}`;
-      const deliveries = (['fired', 'resolved'] as const).flatMap((event) =>
-        (event === 'fired' ? fired : resolved)
-          .filter((a) => !silencedUntil(silences, a.kind, a.subject.id))
-          .flatMap((a) =>
-            channels.map((c) => ({ alertId: a.id, channelId: c.id, event, groupKey: `${groupBase}_${event}` })),
-          ),
-      );
+      const announce = [
+        ...fired.map((alert) => ({ alert, event: 'fired' as const, from: null })),
+        ...escalated.map(({ alert, from }) => ({ alert, event: 'escalated' as const, from })),
+        ...resolved.map((alert) => ({ alert, event: 'resolved' as const, from: null })),
+      ];
+      const deliveries: NewNotification[] = announce
+        .filter(({ alert: a }) => !silencedUntil(silences, a.kind, a.subject.id))
+        .flatMap(({ alert: a, event, from }) =>
+          channels.map((c) => ({
+            alertId: a.id,
+            channelId: c.id,
+            event,
+            severity: a.severity,
+            previousSeverity: from,
+            groupKey: `${groupBase}_${event}`,
+          })),
+        );
       const inserted = await this.notifications.insertMany(q, deliveries);
-      return { conditions: rules.conditions.length, fired, resolved, changed, inserted };
+      return { conditions: rules.conditions.length, fired, resolved, escalated, changed, inserted };
     });
 
     for (const a of outcome.fired) alertsTotal.inc({ kind: a.kind, severity: a.severity, event: 'fired' });
+    for (const { alert: a } of outcome.escalated) {
+      alertsTotal.inc({ kind: a.kind, severity: a.severity, event: 'escalated' });
+    }
     for (const a of outcome.resolved) alertsTotal.inc({ kind: a.kind, severity: a.severity, event: 'resolved' });
     const groups = new Map(outcome.inserted.map((n) => [`${n.channelId} ${n.groupKey}`, n]));
     await this.notifier.enqueue([...groups.values()].map((n) => ({ channelId: n.channelId, groupKey: n.groupKey })));
-    if (outcome.fired.length || outcome.resolved.length) {
-      this.logger.log(
-        `endpoint ${self.view.name}: ${outcome.fired.map((a) => `fired ${a.fingerprint}`).join(', ')}${outcome.fired.length && outcome.resolved.length ? ', ' : ''}${outcome.resolved.map((a) => `resolved ${a.fingerprint}`).join(', ')}`,
-      );
-    }
+    const transitions = [
+      ...outcome.fired.map((a) => `fired ${a.fingerprint} (${a.severity})`),
+      ...outcome.escalated.map(({ alert: a, from }) => `escalated ${a.fingerprint} ${from} → ${a.severity}`),
+      ...outcome.resolved.map((a) => `resolved ${a.fingerprint}`),
+    ];
+    if (transitions.length) this.logger.log(`endpoint ${self.view.name}: ${transitions.join(', ')}`);
     if (outcome.changed.length > 0) await this.emitChanged([...new Set(outcome.changed)]);
     return {
       conditions: outcome.conditions,
       fired: outcome.fired.map((a) => a.id),
       resolved: outcome.resolved.map((a) => a.id),
+      escalated: outcome.escalated.map(({ alert: a }) => a.id),
       changed: outcome.changed,
     };
   }

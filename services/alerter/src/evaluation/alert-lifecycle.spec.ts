@@ -1,6 +1,6 @@
 import type { AlertRecord } from '@prm/persistence';
 import type { Condition } from '../rules/rules.js';
-import { planLifecycle } from './alert-lifecycle.js';
+import { planLifecycle, severityRank } from './alert-lifecycle.js';
 
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -45,6 +45,7 @@ function open(over: Partial<AlertRecord> = {}): AlertRecord {
     silencedUntil: null,
     hits: 1,
     lastObservation: 'p1',
+    notifiedSeverity: null,
     ...over,
   };
 }
@@ -59,15 +60,20 @@ describe('alert lifecycle', () => {
     expect(f).toMatchObject({
       op: 'insert',
       transition: 'fired',
-      alert: { state: 'firing', firedAt: T0.toISOString() },
+      alert: { state: 'firing', firedAt: T0.toISOString(), notifiedSeverity: 'critical' },
     });
+    expect(p).toMatchObject({ alert: { notifiedSeverity: null } });
   });
 
   it('counts one hit per distinct observation and fires on the second one', () => {
     const [same] = planLifecycle([open()], [condition({ observation: 'p1' })], all, at(1000));
     expect(same).toMatchObject({ op: 'update', transition: null, patch: { hits: 1 } });
     const [next] = planLifecycle([open()], [condition({ observation: 'p2' })], all, at(2000));
-    expect(next).toMatchObject({ op: 'update', transition: 'fired', patch: { hits: 2, state: 'firing' } });
+    expect(next).toMatchObject({
+      op: 'update',
+      transition: 'fired',
+      patch: { hits: 2, state: 'firing', notifiedSeverity: 'critical' },
+    });
   });
 
   it('waits for the for-duration even with enough hits', () => {
@@ -95,6 +101,82 @@ describe('alert lifecycle', () => {
       { op: 'resolve', id: 'f', patch: { state: 'resolved', resolvedAt: at(1).toISOString() }, transition: 'resolved' },
       { op: 'drop', id: 'p' },
     ]);
+  });
+
+  describe('escalation', () => {
+    const firingWarning = (over: Partial<AlertRecord> = {}) =>
+      open({ state: 'firing', severity: 'warning', notifiedSeverity: 'warning', hits: 3, ...over });
+
+    it('notifies once when a firing alert rises from warning to critical, and records the announced severity', () => {
+      const ops = planLifecycle(
+        [firingWarning()],
+        [condition({ severity: 'critical', observation: 'p7' })],
+        all,
+        at(1),
+      );
+      expect(ops).toEqual([
+        {
+          op: 'update',
+          id: 'a1',
+          patch: expect.objectContaining({ severity: 'critical', notifiedSeverity: 'critical', hits: 4 }),
+          transition: 'escalated',
+          escalatedFrom: 'warning',
+        },
+      ]);
+      // The next evaluation sees the stored alert (critical announced): still critical is no new escalation.
+      const stored = firingWarning({ severity: 'critical', notifiedSeverity: 'critical', hits: 4 });
+      const [again] = planLifecycle([stored], [condition({ severity: 'critical', observation: 'p8' })], all, at(2));
+      expect(again).toMatchObject({ op: 'update', transition: null, patch: { severity: 'critical' } });
+      expect(again).not.toHaveProperty('escalatedFrom');
+    });
+
+    it('does not notify a de-escalation, nor a rise back to a severity already announced', () => {
+      const critical = firingWarning({ severity: 'critical', notifiedSeverity: 'critical' });
+      const [down] = planLifecycle([critical], [condition({ severity: 'warning', observation: 'p2' })], all, at(1));
+      expect(down).toMatchObject({ op: 'update', transition: null, patch: { severity: 'warning' } });
+      expect((down as { patch: object }).patch).not.toHaveProperty('notifiedSeverity');
+      const calmed = firingWarning({ notifiedSeverity: 'critical' });
+      const [up] = planLifecycle([calmed], [condition({ severity: 'critical', observation: 'p3' })], all, at(2));
+      expect(up).toMatchObject({ op: 'update', transition: null, patch: { severity: 'critical' } });
+    });
+
+    it('escalates again past the highest announced severity (info → warning → critical)', () => {
+      const info = firingWarning({ severity: 'info', notifiedSeverity: 'info' });
+      const [w] = planLifecycle([info], [condition({ severity: 'warning', observation: 'p2' })], all, at(1));
+      expect(w).toMatchObject({
+        transition: 'escalated',
+        escalatedFrom: 'info',
+        patch: { notifiedSeverity: 'warning' },
+      });
+      const [c] = planLifecycle(
+        [firingWarning()],
+        [condition({ severity: 'critical', observation: 'p3' })],
+        all,
+        at(2),
+      );
+      expect(c).toMatchObject({ transition: 'escalated', escalatedFrom: 'warning' });
+    });
+
+    it('takes the stored severity as announced for alerts fired before escalations were tracked', () => {
+      const legacy = firingWarning({ notifiedSeverity: null });
+      const [e] = planLifecycle([legacy], [condition({ severity: 'critical', observation: 'p2' })], all, at(1));
+      expect(e).toMatchObject({ transition: 'escalated', escalatedFrom: 'warning' });
+    });
+
+    it('does not escalate a pending alert: it fires later with the severity it has then', () => {
+      const pending = open({ severity: 'warning' });
+      const slow = condition({ severity: 'critical', observation: null, minHits: 1, forMs: 10_000 });
+      const [p] = planLifecycle([pending], [slow], all, at(1000));
+      expect(p).toMatchObject({ op: 'update', transition: null, patch: { severity: 'critical' } });
+      const [f] = planLifecycle([pending], [slow], all, at(10_000));
+      expect(f).toMatchObject({ transition: 'fired', patch: { severity: 'critical', notifiedSeverity: 'critical' } });
+    });
+
+    it('ranks severities info < warning < critical', () => {
+      expect(
+        ['critical', 'info', 'warning'].sort((a, b) => severityRank(a as never) - severityRank(b as never)),
+      ).toEqual(['info', 'warning', 'critical']);
+    });
   });
 
   it('handles a duplicated condition once', () => {

@@ -1,12 +1,22 @@
+import type { AlertSeverity } from '@prm/contracts';
 import type { AlertPatch, AlertRecord, NewAlert } from '@prm/persistence';
 import type { Condition } from '../rules/rules.js';
 
-/** One change the lifecycle makes to the alert table; `transition` is what gets notified. */
+/**
+ * One change the lifecycle makes to the alert table; `transition` is what gets notified. An `escalated` update
+ * carries `escalatedFrom`, the highest severity announced before (the new one is `patch.severity`).
+ */
 export type LifecycleOp =
   | { op: 'insert'; alert: NewAlert; transition: 'fired' | null }
   | { op: 'update'; id: string; patch: AlertPatch; transition: 'fired' | null }
+  | { op: 'update'; id: string; patch: AlertPatch; transition: 'escalated'; escalatedFrom: AlertSeverity }
   | { op: 'resolve'; id: string; patch: AlertPatch; transition: 'resolved' }
   | { op: 'drop'; id: string };
+
+const RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Rank of a severity: info 0 < warning 1 < critical 2. */
+export const severityRank = (s: AlertSeverity): number => RANK[s];
 
 function ready(hits: number, firstSeenAt: string, c: Condition, now: Date): boolean {
   return hits >= c.minHits && now.getTime() - Date.parse(firstSeenAt) >= c.forMs;
@@ -17,7 +27,12 @@ function ready(hits: number, firstSeenAt: string, c: Condition, now: Date): bool
  * - a condition without an open alert opens one: `pending`, or `firing` at once when one observation and no `for`
  *   duration suffice;
  * - a condition with an open alert refreshes it (severity, text, facts, last seen) and counts a hit per distinct
- *   observation; a `pending` alert turns `firing` once it has `minHits` hits and is `forMs` old;
+ *   observation; a `pending` alert turns `firing` once it has `minHits` hits and is `forMs` old (and records the
+ *   severity it announces in `notifiedSeverity`);
+ * - a `firing` alert whose severity rises above its `notifiedSeverity` (the highest announced so far; its severity
+ *   when null) escalates: one `escalated` transition, and `notifiedSeverity` becomes the new severity. A lower
+ *   severity (de-escalation) is stored but not announced, and rising back to an already announced severity is not a
+ *   new escalation (a flapping condition pages once per level);
  * - an open alert whose condition is gone, among the fingerprints this evaluation observed, is resolved when it had
  *   fired, or dropped when it was still pending (it never notified anybody).
  * @param open the open alerts (pending/firing) of the evaluated scope.
@@ -61,6 +76,7 @@ export function planLifecycle(
           resolvedAt: null,
           hits: 1,
           lastObservation: c.observation,
+          notifiedSeverity: firing ? c.severity : null,
         },
         transition: firing ? 'fired' : null,
       });
@@ -69,18 +85,25 @@ export function planLifecycle(
     const repeated = c.observation !== null && c.observation === a.lastObservation;
     const hits = repeated ? a.hits : a.hits + 1;
     const fire = a.state === 'pending' && ready(hits, a.firstSeenAt, c, now);
-    ops.push({
-      op: 'update',
-      id: a.id,
-      patch: {
-        ...text,
-        lastSeenAt: at,
-        hits,
-        lastObservation: c.observation,
-        ...(fire ? { state: 'firing' as const, firedAt: at } : {}),
-      },
-      transition: fire ? 'fired' : null,
-    });
+    const patch: AlertPatch = {
+      ...text,
+      lastSeenAt: at,
+      hits,
+      lastObservation: c.observation,
+      ...(fire ? { state: 'firing' as const, firedAt: at, notifiedSeverity: c.severity } : {}),
+    };
+    const announced = a.notifiedSeverity ?? a.severity;
+    if (a.state === 'firing' && severityRank(c.severity) > severityRank(announced)) {
+      ops.push({
+        op: 'update',
+        id: a.id,
+        patch: { ...patch, notifiedSeverity: c.severity },
+        transition: 'escalated',
+        escalatedFrom: announced,
+      });
+      continue;
+    }
+    ops.push({ op: 'update', id: a.id, patch, transition: fire ? 'fired' : null });
   }
   for (const a of open) {
     if (seen.has(a.fingerprint) || !observed(a.fingerprint)) continue;

@@ -1,6 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type AlertView, JobName, QueueName } from '@prm/contracts';
+import {
+  type AlertNotificationMessage,
+  type AlertView,
+  JobName,
+  type NotificationEvent,
+  QueueName,
+} from '@prm/contracts';
 import {
   AlertRepository,
   type ChannelRecord,
@@ -103,8 +109,13 @@ export class NotificationService {
     }
     const alerts = (await this.alerts.getMany(rows.map((r) => r.alertId))).map(toAlertView);
     const event = rows[0]!.event;
+    // An escalation announces the severity it rose to (the alert may have calmed down since), and from which.
+    const escalations =
+      event === 'escalated'
+        ? rows.map((r) => ({ alertId: r.alertId, from: r.previousSeverity ?? r.severity, to: r.severity }))
+        : undefined;
     try {
-      await this.sendTo(channel, event, alerts);
+      await this.sendTo(channel, event, alerts, false, escalations);
     } catch (err) {
       const message = err instanceof DeliveryError ? err.message : `unexpected: ${(err as Error).message}`;
       const last = attempt >= maxAttempts;
@@ -119,9 +130,18 @@ export class NotificationService {
     return 'sent';
   }
 
-  /** Sends `alerts` as one `event` message to `channel` (also used by the channel test). @throws DeliveryError */
-  async sendTo(channel: ChannelRecord, event: 'fired' | 'resolved', alerts: AlertView[], test = false): Promise<void> {
-    await this.sender.send(channel.config, buildMessage(event, alerts, new Date(), test));
+  /**
+   * Sends `alerts` as one `event` message to `channel` (also used by the channel test); `escalations` for an
+   * `escalated` message (see {@link buildMessage}). @throws DeliveryError
+   */
+  async sendTo(
+    channel: ChannelRecord,
+    event: NotificationEvent,
+    alerts: AlertView[],
+    test = false,
+    escalations?: AlertNotificationMessage['escalations'],
+  ): Promise<void> {
+    await this.sender.send(channel.config, buildMessage(event, alerts, new Date(), test, escalations));
   }
 
   /** Sends a test message to channel `channelId` (enabled or not); never throws for a delivery failure. */

@@ -261,7 +261,7 @@ describe('streams and thresholds API (all-in-one, real clusters)', () => {
   });
 
   it('overrides one stream, re-levels it at once, pushes stream.updated, and reverts to the global defaults', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: TEST_AUTH_HEADER } });
     const seen: LiveMessage[] = [];
     ws.on('message', (data) => seen.push(JSON.parse(String(data)) as LiveMessage));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
