@@ -166,7 +166,19 @@ function nonTransactionalOf(t: string[], serverVersionNum: number): boolean {
   if (a === 'drop' && b === 'index' && c === 'concurrently') return true;
   if (a === 'reindex') {
     if (t.includes('concurrently')) return true;
-    if (t.includes('system') || t.includes('database')) return true;
+    // the first object keyword after the optional (VERBOSE) options: SCHEMA, DATABASE, SYSTEM reindex many tables
+    const kind = t.find((x) => ['index', 'table', 'schema', 'database', 'system'].includes(x));
+    if (kind === 'schema' || kind === 'database' || kind === 'system') return true;
+  }
+  // ALTER SUBSCRIPTION ... REFRESH PUBLICATION, and SET/ADD/DROP PUBLICATION with refresh (the default), "cannot be
+  // executed inside a transaction block" (PostgreSQL docs, ALTER SUBSCRIPTION)
+  if (a === 'alter' && b === 'subscription' && t.includes('publication')) {
+    if (t.includes('refresh') && t[t.indexOf('refresh') + 1] === 'publication') return true;
+    const changes = t.includes('set') || t.includes('add') || t.includes('drop');
+    const noRefresh = t.some(
+      (x, i) => x === 'refresh' && t[i + 1] === '=' && ['false', 'off', '0'].includes(t[i + 2] ?? ''),
+    );
+    if (changes && !noRefresh) return true;
   }
   if (a === 'cluster' && (t.length === 1 || (t.length <= 2 && t[1] === 'verbose'))) return true;
   // Before PostgreSQL 12, ALTER TYPE ... ADD VALUE "cannot be executed inside a transaction block".
@@ -184,6 +196,10 @@ function classifyAlterTable(t: string[]): Classified {
   if (t[i] === 'only') i++;
   const { name: table, next } = qualifiedName(t, i);
   const actions = splitTopLevel(t.slice(next).filter((x) => x !== '*'));
+  // renaming a constraint changes nothing a stream carries
+  if (actions[0]?.[0] === 'rename' && actions[0][1] === 'constraint') {
+    return { classification: 'other', reason: 'RENAME CONSTRAINT', targets: [] };
+  }
   if (actions[0]?.[0] === 'rename') {
     const column =
       actions[0][1] === 'to' ? undefined : ident(actions[0][1] === 'column' ? actions[0][2] : actions[0][1]);
