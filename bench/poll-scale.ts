@@ -5,6 +5,8 @@
  *
  *   npm run build:server && node dist/bench/poll-scale.js [sizes]      (default 50,200,500)
  *
+ * `PRM_BENCH_CPU_PROFILE=<dir>` also writes a V8 CPU profile of the warm refreshes of each size to that directory.
+ *
  * The monitor runs in this process: MonitorModule (BullMQ worker on the real Redis, concurrency 32, default
  * connection settings) with PersistenceMonitorStore on a real metadata DB. A refresh starts when a `poll-tick` job
  * is added to the queue (what the job scheduler does every interval) and ends when the last endpoint's snapshot is
@@ -13,6 +15,9 @@
 import 'reflect-metadata';
 
 import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import inspector from 'node:inspector';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 
@@ -252,7 +257,36 @@ class Bench {
   }
 }
 
-/** Lower bound: persistent raw pg clients, the discovery statement on all of them at once. */
+/**
+ * Opt-in (`PRM_BENCH_CPU_PROFILE=<dir>`): V8 CPU profile of this process (the monitor) over a stretch of the run,
+ * written as `<dir>/<name>.cpuprofile` (open in Chrome DevTools) by `stop`.
+ */
+async function startCpuProfile(): Promise<{ stop(name: string): Promise<string> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(name: string) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      session.disconnect();
+      const dir = process.env.PRM_BENCH_CPU_PROFILE!;
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
+/**
+ * Lower bound: persistent raw pg clients, the discovery statement on all of them at once. One untimed run first
+ * warms each new backend's catalog caches, as the cold refresh does for prm's sessions before its warm refreshes.
+ */
 async function lowerBound(dbs: FleetDb[], statement: string): Promise<{ connectMs: number; runs: number[] }> {
   const t0 = performance.now();
   const clients = await pool(dbs, 50, async (d) => {
@@ -263,6 +297,7 @@ async function lowerBound(dbs: FleetDb[], statement: string): Promise<{ connectM
   const connectMs = performance.now() - t0;
   const runs: number[] = [];
   try {
+    await Promise.all(clients.map((c) => c.query(statement)));
     for (let i = 0; i < WARM_RUNS; i++) {
       const s = performance.now();
       await Promise.all(clients.map((c) => c.query(statement)));
@@ -328,7 +363,9 @@ async function main(): Promise<void> {
       const cold = await bench.refresh();
       log(`${n}: cold refresh ${ms(cold.storedMs)} (${cold.endpointConnects} connects)`);
       const warm: Refresh[] = [];
+      const profiler = process.env.PRM_BENCH_CPU_PROFILE ? await startCpuProfile() : null;
       for (let i = 0; i < WARM_RUNS; i++) warm.push(await bench.refresh());
+      if (profiler) log(`${n}: CPU profile of the warm refreshes: ${await profiler.stop(`poll-scale-${n}-warm`)}`);
       const w = warm.map((r) => r.storedMs);
       const med = warm[w.indexOf(median(w))];
       log(`${n}: warm refreshes ${w.map(ms).join(', ')}`);
@@ -376,12 +413,14 @@ async function main(): Promise<void> {
         `on the next cluster (\`sub_<i>\`, real slot, apply worker running): ${streams} streams discovered. ` +
         `Fleet set-up took ${(fleet.setupMs / 1000).toFixed(0)} s. The monitor runs in-process: MonitorModule's BullMQ ` +
         `worker (real Redis, concurrency 32, default connection settings: connect deadline 5 s) and ` +
-        `PersistenceMonitorStore (real metadata DB on the machine's PG15). A refresh = a \`poll-tick\` job added to ` +
+        `PersistenceMonitorStore (real metadata DB on the machine's PG15; endpoint list kept in memory between ticks, ` +
+        `metadata statements of concurrent polls grouped). A refresh = a \`poll-tick\` job added to ` +
         `\`monitor-poll\` → fan-out → one \`poll-endpoint\` job per endpoint; timed until the last snapshot is stored ` +
         `(its \`status.updated\` follows the upsert) and until the last job finished (stream derivation included). ` +
         `Warm = persistent sessions already open, median of ${WARM_RUNS}; cold = first refresh after the endpoints ` +
         `were registered (connect + SCRAM + table-size query). Lower bound: one raw \`pg.Client\` per database, ` +
-        `connected beforehand, the same discovery statement on all at once (median of ${WARM_RUNS}). psql loop: ` +
+        `connected beforehand, the same discovery statement on all at once (one untimed warm-up run, then median of ` +
+        `${WARM_RUNS}). psql loop: ` +
         `\`/usr/bin/psql -X -At -c '<same discovery statement>'\` per database, one after the other (new process + ` +
         `connection each time, as a cron script would). Statements counted by wrapping \`pg.Client.prototype.query\` ` +
         `in-process (one \`query()\` = one round trip); CPU = \`process.cpuUsage()\` of the monitor process over the ` +

@@ -12,10 +12,8 @@ import {
   EndpointStatusRepository,
   MetricSampleRepository,
   PersistenceModule,
-  ReplicationErrorRepository,
   StreamRepository,
   StreamStatusRepository,
-  ThresholdRepository,
   toEndpointView,
   WalSampleRepository,
 } from '@prm/persistence';
@@ -172,9 +170,6 @@ export async function seedFleet(url: string, nodes: number, streams: number, gro
     app.get(StreamStatusRepository),
     app.get(WalSampleRepository),
     app.get(MetricSampleRepository),
-    app.get(ThresholdRepository),
-    statusRepo,
-    app.get(ReplicationErrorRepository),
   );
   for (const e of subscribers) await derive.afterPoll(e, statuses.get(e.id)!);
   return {

@@ -2,6 +2,7 @@ export * from './monitor.module.js';
 export * from './monitor.ports.js';
 export * from './persistence-monitor.store.js';
 export * from './poll/endpoint-connection.manager.js';
+export * from './poll/endpoint-directory.js';
 export * from './poll/endpoint-poller.service.js';
 export * from './poll/monitor-poll.service.js';
 export * from './poll/poll.processor.js';

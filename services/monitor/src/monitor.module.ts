@@ -3,8 +3,15 @@ import { type DynamicModule, Module, type ModuleMetadata, type Provider } from '
 import { QueueName } from '@prm/contracts';
 import { type CredentialResolver } from '@prm/pg';
 
-import { MONITOR_CREDENTIALS, MONITOR_SETTINGS, type MonitorSettings } from './monitor.ports.js';
+import {
+  MONITOR_CREDENTIALS,
+  MONITOR_SETTINGS,
+  MONITOR_STORE,
+  type MonitorSettings,
+  type MonitorStore,
+} from './monitor.ports.js';
 import { EndpointConnectionManager } from './poll/endpoint-connection.manager.js';
+import { EndpointDirectory } from './poll/endpoint-directory.js';
 import { EndpointPollerService } from './poll/endpoint-poller.service.js';
 import { MonitorPollService } from './poll/monitor-poll.service.js';
 import { PollProcessor } from './poll/poll.processor.js';
@@ -26,8 +33,9 @@ export interface MonitorModuleOptions {
 
 /**
  * The monitor: BullMQ queue `monitor-poll` with its tick scheduler and worker, one persistent session per
- * endpoint, status snapshots and `status.updated` events; stream statuses, WAL/metric samples and `stream.updated`
- * events (`StreamStatusService`, which needs PersistenceModule's stream repositories loaded by the host).
+ * endpoint, an in-memory endpoint list (`EndpointDirectory`), status snapshots and `status.updated` events; stream
+ * statuses, WAL/metric samples and `stream.updated` events (`StreamStatusService`, which needs PersistenceModule's
+ * stream repositories loaded by the host).
  *
  * The host must also load `BullModule.forRoot` (connection + prefix; `MessagingModule.forRoot` does it).
  * Exports `MonitorPollService` (call `endpointChanged(id)` on `endpoint.changed`), `PollScheduler` and
@@ -52,6 +60,12 @@ export class MonitorModule {
           useFactory: (connections: EndpointConnectionManager, settings: MonitorSettings) =>
             new EndpointPollerService(connections, undefined, settings.tableSizeRefreshMs),
           inject: [EndpointConnectionManager, MONITOR_SETTINGS],
+        },
+        {
+          provide: EndpointDirectory,
+          useFactory: (store: MonitorStore, settings: MonitorSettings) =>
+            new EndpointDirectory(store, settings.pollIntervalMs),
+          inject: [MONITOR_STORE, MONITOR_SETTINGS],
         },
         StreamStatusService,
         MonitorPollService,

@@ -58,7 +58,8 @@ export interface LayeredLayoutOptions {
 
 export const DEFAULT_LAYERED_LAYOUT_OPTIONS: LayeredLayoutOptions = {
   columnGap: 36,
-  rankGap: 200,
+  // a stream label ("sub_orders · streaming · 12 MiB / 3 s · ⚠ warning") is about 260 px wide
+  rankGap: 280,
   rowGap: 36,
   groupPadding: { x: 16, top: 30, bottom: 14 },
   groupGap: 48,

@@ -1,61 +1,72 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
-import { Router } from '@angular/router';
-import { type ClusterNode, type Edge, GraphModule, type Node } from '@swimlane/ngx-graph';
+import {
+  ChangeDetectionStrategy,
+  ChangeDetectorRef,
+  Component,
+  DestroyRef,
+  ElementRef,
+  afterNextRender,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import { type ClusterNode, type Edge, GraphComponent, GraphModule, type Node } from '@swimlane/ngx-graph';
 import { Subject } from 'rxjs';
 
-import type { AlertView } from '@prm/contracts/alert.js';
-import { AlertsStore } from '../alerts/alerts.store';
-import type { StreamView, TopologyEdge, TopologyNode, TopologyView } from '../core/contracts';
-import {
-  ICON_PATHS,
-  type StateView,
-  edgeStateView,
-  formatBytes,
-  formatDuration,
-  levelView,
-  nodeStateView,
-} from '../shared/state-presentation';
+import type { StreamView, TopologyView } from '../core/contracts';
+import { TopologyEdgeComponent } from './topology-edge.component';
+import { TopologyGroupComponent } from './topology-group.component';
 import { TopologyLayout, clusterId, topologySignature } from './topology-layout';
+import { TopologyMapState } from './topology-map-state';
+import { TopologyNodeComponent } from './topology-node.component';
 
 /** Node box size on the map, px. */
 const NODE_WIDTH = 232;
 const NODE_HEIGHT = 88;
-
-/** What a node template needs, resolved from the latest view by endpoint id (status changes never re-layout). */
-interface NodeVm {
-  node: TopologyNode;
-  state: StateView;
-  shortName: string;
-  line1: string;
-  line2: string;
-  iconPath: string;
-}
-
-interface EdgeVm {
-  edge: TopologyEdge;
-  state: StateView;
-  label: string;
-  /** Threshold level text and presentation, when the stream is known (`GET /api/streams`). */
-  level: StateView | null;
-  levelRaw: string | null;
-  title: string;
-  labelWidth: number;
-  /** Stream page to open on click, when the stream is known. */
-  streamId: string | null;
-}
+/** Zoom range of the map; 0.05 shows a whole 500-endpoint fleet in the panel. */
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 1.4;
+/** Zoom of "Show on map": the endpoint's details are drawn from {@link OVERVIEW_BELOW_ZOOM} on. */
+const FOCUS_ZOOM = 0.8;
+/** Space left around the whole map when it is fitted into the panel, px. */
+const FIT_PADDING = 12;
+/**
+ * Below this zoom the map draws the overview: endpoint boxes with name and state icon, streams as coloured lines
+ * without labels (their 11 px text would be under 5 px tall). Zooming in past it draws the details.
+ */
+export const OVERVIEW_BELOW_ZOOM = 0.45;
+/**
+ * Points per stream path after ngx-graph's resampling (its default 48 costs 5× more per edge and per update; the
+ * layout's 9-point curve needs no more).
+ */
+const EDGE_PATH_SAMPLES = 9;
 
 /**
- * The topology map (ngx-graph with {@link TopologyLayout}: groups by cloud / region / network, publishers left of
- * their subscribers). The `nodes` / `links` / `clusters` arrays handed to ngx-graph keep their identity forever and
- * are refilled in place only when the set of node/edge ids changes; then one layout is requested through `update$`
- * (the layout caches its geometry per shape, so ngx-graph's own extra `update()` calls cost no layout). Per-poll
- * status (reachability, edge state, lag) is read by the node and link templates from signals keyed by id, so a
- * status change repaints without a layout (monitoring.md §4).
+ * The topology map: ngx-graph (pan, zoom, SVG templates) with {@link TopologyLayout} (groups by cloud / region /
+ * network, publishers left of their subscribers, computed once per shape).
+ *
+ * What keeps it fast (issue 9; 300 endpoints took 2.4 s with dagre, a status repaint 0.5 s):
+ * - the `nodes` / `links` / `clusters` arrays handed to ngx-graph keep their identity forever and are refilled in
+ *   place only when the set of endpoints or streams changes; then one update is requested through `update$`, and
+ *   the layout's cache turns ngx-graph's own extra `update()` calls into copies of the cached positions;
+ * - per-poll status (reachability, edge state, lag, alerts) is drawn by one small component per endpoint, stream and
+ *   group that reads only its own model signal ({@link TopologyMapState}); ngx-graph's item templates read no
+ *   signal, so a status change re-checks the components whose content changed and neither re-runs ngx-graph's
+ *   template (per-item getters) nor any layout (data-layout-runs);
+ * - the panel size comes from a ResizeObserver (`[view]`), the fit zoom and centring from the layout's geometry
+ *   ({@link fit}): ngx-graph's autoZoom would re-run a full update for each fit;
+ * - zoomed out below {@link OVERVIEW_BELOW_ZOOM} (a large fleet fitted into the panel) the map draws an overview with
+ *   a fraction of the elements: no stream labels or detail lines, and the streams are not tab stops (the tables under
+ *   the map list and link them).
  */
 @Component({
   selector: 'prm-topology-graph',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [GraphModule],
+  imports: [GraphModule, TopologyGroupComponent, TopologyNodeComponent, TopologyEdgeComponent],
+  providers: [TopologyMapState],
   templateUrl: './topology-graph.component.html',
   styleUrl: './topology-graph.component.scss',
 })
@@ -67,20 +78,6 @@ export class TopologyGraphComponent {
   /** Streams by topology edge id (`<targetEndpointId>:<subscription>`): lag and threshold level for the labels. */
   readonly streams = input<ReadonlyMap<string, StreamView>>(new Map());
 
-  private readonly router = inject(Router);
-  /** Firing alerts by endpoint id (node markers) and by stream id (edge markers). */
-  protected readonly nodeAlerts = inject(AlertsStore).firingByEndpoint;
-  protected readonly edgeAlerts = inject(AlertsStore).firingByStream;
-
-  /** Tooltip of an alert marker: one line per alert. */
-  protected alertTitle(alerts: readonly AlertView[]): string {
-    return `${alerts.length} firing alert${alerts.length === 1 ? '' : 's'}:\n${alerts.map((a) => `${a.severity}: ${a.summary}`).join('\n')}`;
-  }
-
-  protected alertTone(alerts: readonly AlertView[]): string {
-    return alerts.some((a) => a.severity === 'critical') ? 'critical' : 'warning';
-  }
-
   protected readonly layout = new TopologyLayout();
   /** Spacing of the layered layout (defaults of layered-layout.ts; the map panel is about 2.5 times wider than high). */
   protected readonly layoutSettings = {};
@@ -89,69 +86,37 @@ export class TopologyGraphComponent {
   protected readonly links: Edge[] = [];
   protected readonly clusters: ClusterNode[] = [];
   protected readonly update$ = new Subject<boolean>();
-  protected readonly center$ = new Subject<boolean>();
-  protected readonly panToNode$ = new Subject<string>();
   protected readonly layoutRequests = signal(0);
   protected readonly layoutRuns = this.layout.runs;
-  protected readonly iconPaths = ICON_PATHS;
+  protected readonly tones = ['ok', 'warn', 'bad', 'muted'];
+  protected readonly minZoom = MIN_ZOOM;
+  protected readonly maxZoom = MAX_ZOOM;
+  protected readonly edgePathSamples = EDGE_PATH_SAMPLES;
+  /**
+   * Map panel size in px (ResizeObserver), handed to ngx-graph as `[view]`: without it ngx-graph measures its parent
+   * with getBoundingClientRect on every update, forcing a layout of the whole page each time.
+   */
+  protected readonly size = signal<[number, number] | null>(null);
+  /**
+   * Current zoom (ngx-graph's `zoomChange`): the zoom that fits the whole map in the panel, set by {@link fit} for
+   * each new shape or panel size, then whatever the user zooms to with the wheel.
+   */
+  protected readonly zoom = signal(1);
+  /** Overview drawing (see {@link OVERVIEW_BELOW_ZOOM}); exposed as `data-detail` on the map. */
+  protected readonly overview = computed(() => this.zoom() < OVERVIEW_BELOW_ZOOM);
+  private readonly wrap = viewChild.required<ElementRef<HTMLElement>>('wrap');
+  private readonly graph = viewChild(GraphComponent);
+  private readonly graphView = viewChild(GraphComponent, { read: ChangeDetectorRef });
+  /**
+   * True once ngx-graph ran its start-up updates. It calls `update()` (a full pass: layout, every edge path, change
+   * detection of every node) from ngOnChanges, from a visibility check and from a timer after its first view check;
+   * handing it the endpoints only after those (a timer queued behind its own) leaves one full update per shape
+   * instead of three or four.
+   */
+  private readonly graphStarted = signal(false);
 
   private signature = '';
-
-  protected readonly nodeVms = computed(() => {
-    const map = new Map<string, NodeVm>();
-    for (const node of this.view().nodes) {
-      const state = nodeStateView(node.reachability);
-      map.set(node.id, {
-        node,
-        state,
-        shortName: truncate(node.name, 28),
-        line1: `${node.role} · ${node.serverVersion ? 'PG ' + node.serverVersion : 'version n/a'}`,
-        line2: truncate([node.cloud, node.region, node.network].filter(Boolean).join(' / '), 34),
-        iconPath: ICON_PATHS[state.icon],
-      });
-    }
-    return map;
-  });
-
-  protected readonly edgeVms = computed(() => {
-    const map = new Map<string, EdgeVm>();
-    const streams = this.streams();
-    for (const edge of this.view().edges) {
-      const state = edgeStateView(edge.state);
-      const stream = streams.get(edge.id);
-      const bytes = stream ? stream.lag.bytes : edge.lagBytes;
-      const lagText =
-        bytes !== null || (stream?.lag.seconds ?? null) !== null
-          ? ` · ${formatBytes(bytes)} / ${formatDuration(stream?.lag.seconds ?? null)}`
-          : '';
-      const level = stream ? levelView(stream.level) : null;
-      const label = `${edge.subscription} · ${state.label}${lagText}`;
-      const levelText = level ? ` · ${level.label}` : '';
-      const title =
-        `${edge.subscription}: ${state.label} (${state.description})` +
-        `${lagText ? `, lag${lagText.slice(2)}` : ''}${level ? `, threshold ${level.label}` : ''}` +
-        `; publications ${edge.publications.join(', ')}${stream ? '. Click to open the stream.' : ''}`;
-      map.set(edge.id, {
-        edge,
-        state,
-        label,
-        level,
-        levelRaw: stream?.level ?? null,
-        title,
-        labelWidth: Math.round((label.length + levelText.length) * 6.2) + 28 + (level ? 14 : 0),
-        streamId: stream?.id ?? null,
-      });
-    }
-    return map;
-  });
-
-  protected readonly clusterLabels = computed(() => {
-    const counts = new Map<string, number>();
-    for (const node of this.view().nodes) {
-      counts.set(clusterId(node.group), (counts.get(clusterId(node.group)) ?? 0) + 1);
-    }
-    return counts;
-  });
+  private readonly state = inject(TopologyMapState);
 
   protected readonly ariaSummary = computed(() => {
     const view = this.view();
@@ -160,35 +125,102 @@ export class TopologyGraphComponent {
   });
 
   constructor() {
+    this.state.connect({
+      view: this.view,
+      streams: this.streams,
+      selectedId: this.selectedId,
+      overview: this.overview,
+    });
+    effect(() => {
+      if (this.graph() && !untracked(this.graphStarted)) {
+        setTimeout(() => this.graphStarted.set(true));
+      }
+    });
     effect(() => {
       const view = this.view();
       const signature = topologySignature(view);
-      if (signature === this.signature) {
+      if (signature === this.signature || !this.graphStarted()) {
         return;
       }
       this.signature = signature;
       this.refill(view);
       untracked(() => this.layoutRequests.update((n) => n + 1));
       this.update$.next(true);
+      untracked(() => this.fit());
+    });
+    effect(() => {
+      if (this.size() && untracked(this.graphStarted)) {
+        untracked(() => this.fit());
+      }
+    });
+    const destroyRef = inject(DestroyRef);
+    afterNextRender(() => {
+      const observer = new ResizeObserver(([entry]) => {
+        const next: [number, number] = [Math.floor(entry.contentRect.width), Math.floor(entry.contentRect.height)];
+        const current = this.size();
+        if (next[0] > 0 && next[1] > 0 && (!current || current[0] !== next[0] || current[1] !== next[1])) {
+          this.size.set(next);
+        }
+      });
+      observer.observe(this.wrap().nativeElement);
+      destroyRef.onDestroy(() => observer.disconnect());
     });
     effect(() => {
       const id = this.selectedId();
       if (id) {
-        this.panToNode$.next(id);
+        untracked(() => this.focus(id));
       }
     });
   }
 
-  /** Opens the Stream page of an edge (click or Enter on the edge). */
-  protected openStream(vm: EdgeVm): void {
-    if (vm.streamId) {
-      void this.router.navigate(['/streams', vm.streamId]);
-    }
+  /** Shows the whole map again (zoom to fit, centred). */
+  recenter(): void {
+    this.fit();
   }
 
-  /** Re-centres the map. */
-  recenter(): void {
-    this.center$.next(true);
+  /** ngx-graph's zoom changed (mouse wheel): switches between overview and details. */
+  protected zoomed(level: number): void {
+    this.zoom.set(level);
+  }
+
+  /**
+   * Centres the map on an endpoint, zoomed in to at least {@link FOCUS_ZOOM} so that its details are readable
+   * (the table's "Show on map").
+   */
+  private focus(endpointId: string): void {
+    const graph = this.graph();
+    const box = this.layout.geometry?.nodes.get(endpointId);
+    if (!graph || !box) {
+      return;
+    }
+    graph.zoomTo(Math.max(graph.zoomLevel, FOCUS_ZOOM), { layout: false });
+    graph.panTo(box.x, box.y);
+    this.graphView()?.markForCheck();
+  }
+
+  /**
+   * Zooms so that the whole map fits the panel (at most 1:1, within the zoom range) and centres it, from the layout's
+   * geometry, with ngx-graph's `zoomTo(level, { layout: false })` and `panTo`. Its own `autoZoom` is off: it fits
+   * with `zoomTo(level)`, which re-runs a full update (layout, every edge path, change detection of every node),
+   * and its `autoCenter` assumes the map starts 100 px left of the origin.
+   */
+  private fit(): void {
+    const graph = this.graph();
+    const size = this.size();
+    if (!graph || !size || !this.nodes.length) {
+      return;
+    }
+    // ngx-graph's update already laid this shape out: a cache hit.
+    const map =
+      this.layout.run({ nodes: this.nodes, edges: this.links, clusters: this.clusters }) && this.layout.geometry;
+    if (!map) {
+      return;
+    }
+    const zoom = Math.min((size[0] - 2 * FIT_PADDING) / map.width, (size[1] - 2 * FIT_PADDING) / map.height, 1);
+    graph.zoomTo(Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom)), { layout: false });
+    graph.panTo(map.width / 2, map.height / 2);
+    // zoomTo/panTo only recompute ngx-graph's transform; its OnPush view must be checked to draw it.
+    this.graphView()?.markForCheck();
   }
 
   private refill(view: TopologyView): void {
@@ -208,7 +240,7 @@ export class TopologyGraphComponent {
       0,
       this.clusters.length,
       // A preset dimension (forceDimensions) stops ngx-graph from sizing the box by its label text;
-      // fitClusters() sets the real size after each layout.
+      // the layout sets the real box around the group's endpoints.
       ...[...groups].map(([group, childNodeIds]) => ({
         id: clusterId(group),
         label: group,
@@ -224,9 +256,6 @@ export class TopologyGraphComponent {
         .filter((e) => nodeIds.has(e.source) && nodeIds.has(e.target))
         .map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.subscription })),
     );
+    this.state.prune(nodeIds, new Set(this.links.map((l) => l.id as string)), new Set(this.clusters.map((c) => c.id)));
   }
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

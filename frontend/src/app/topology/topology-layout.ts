@@ -46,6 +46,9 @@ export class TopologyLayout implements Layout {
    * endpoints takes milliseconds, so neither a Web Worker nor an Observable result is needed.
    */
   run(graph: Graph): Graph {
+    if (!graph.nodes.length) {
+      return graph; // nothing to place (ngx-graph's start-up updates before the endpoints are handed over)
+    }
     const { nodes, edges } = layoutInput(graph);
     const key = shapeKey(nodes, edges, this.settings);
     if (this.cached?.key !== key) {

@@ -16,7 +16,20 @@ import {
   levelView,
   nodeStateView,
 } from '../shared/state-presentation';
+import type { TopologyEdge, TopologyNode } from '../core/contracts';
 import { TopologyGraphComponent } from './topology-graph.component';
+
+/**
+ * Rows each table under the map shows until "Show all" is pressed. The tables repeat the map for keyboard and
+ * screen-reader users; a 500-endpoint fleet has 1 000+ stream rows, whose rendering (≈ 40 DOM nodes each) would cost
+ * more than the map itself. Problem rows come first, so what needs attention is always within the first rows.
+ */
+export const TABLE_ROWS = 50;
+
+/** `items` with those `needsAttention` accepts first, each part in its original order. */
+export function problemsFirst<T>(items: readonly T[], needsAttention: (item: T) => boolean): T[] {
+  return [...items.filter(needsAttention), ...items.filter((i) => !needsAttention(i))];
+}
 
 /** Default page: the replication map, its legend, and the same facts as accessible tables. */
 @Component({
@@ -44,6 +57,24 @@ export class TopologyPageComponent {
   /** Streams keyed by topology edge id (lag seconds and threshold level on the edges). */
   protected readonly streamsByEdge = this.streams.byEdgeId;
 
+  /** Show every endpoint / stream row instead of the first {@link TABLE_ROWS}. */
+  protected readonly allNodeRows = signal(false);
+  protected readonly allEdgeRows = signal(false);
+  /** Endpoint rows: not connected first. */
+  protected readonly nodeRows = computed(() =>
+    this.limit(
+      problemsFirst(this.view()?.nodes ?? [], (n: TopologyNode) => n.reachability !== 'reachable'),
+      this.allNodeRows(),
+    ),
+  );
+  /** Stream rows: not streaming first. */
+  protected readonly edgeRows = computed(() =>
+    this.limit(
+      problemsFirst(this.view()?.edges ?? [], (e: TopologyEdge) => e.state !== 'streaming'),
+      this.allEdgeRows(),
+    ),
+  );
+
   protected readonly nodeNames = computed(
     () => new Map((this.view()?.nodes ?? []).map((n) => [n.id, n.name] as const)),
   );
@@ -60,6 +91,10 @@ export class TopologyPageComponent {
   constructor() {
     this.store.refresh();
     this.streams.refresh();
+  }
+
+  private limit<T>(rows: T[], all: boolean): T[] {
+    return all ? rows : rows.slice(0, TABLE_ROWS);
   }
 
   /** Highlights an endpoint on the map and pans to it. */

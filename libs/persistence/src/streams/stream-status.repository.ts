@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type EndpointStatus, type StreamDetailView } from '@prm/contracts';
+import { type EndpointStatus, type LagThresholds, type StreamDetailView } from '@prm/contracts';
 import { DataSource } from 'typeorm';
 
 import { type MetricSample } from './metric-sample.repository.js';
@@ -222,6 +222,54 @@ export class StreamStatusRepository {
         },
       ]),
     );
+  }
+
+  /**
+   * The parts of the streams' views that change between polls, in one statement that sends no parameter (it is
+   * sent on every `GET /api/streams`): the effective thresholds of each of `streamIds` (as
+   * `ThresholdRepository.effectiveMany`: its own row, else the global one) and the time of its newest logged
+   * replication error (as `ReplicationErrorRepository.latestAtByStream`; one index probe per stream of the table).
+   * @returns `thresholds` for every id; `newestErrorAt` only for streams with an error.
+   */
+  async currentParts(
+    streamIds: string[],
+  ): Promise<{ thresholds: Map<string, EffectiveThresholds>; newestErrorAt: Map<string, string> }> {
+    if (streamIds.length === 0) return { thresholds: new Map(), newestErrorAt: new Map() };
+    type Limits = [number | null, number | null, number | null, number | null];
+    const rows = (await this.dataSource.query(
+      `SELECT json_build_object(
+         'global', (SELECT json_build_array(warning_bytes, critical_bytes, warning_seconds, critical_seconds)
+                      FROM threshold WHERE stream_id IS NULL),
+         'own', (SELECT coalesce(json_agg(json_build_array(stream_id, json_build_array(
+                           warning_bytes, critical_bytes, warning_seconds, critical_seconds))), '[]'::json)
+                   FROM threshold WHERE stream_id IS NOT NULL),
+         'errors', (SELECT coalesce(json_agg(json_build_array(s.id, e.at)), '[]'::json)
+                      FROM stream s
+                      CROSS JOIN LATERAL (SELECT r.at FROM replication_error r WHERE r.stream_id = s.id
+                                           ORDER BY r.at DESC LIMIT 1) e)
+       ) AS d`,
+    )) as { d: { global: Limits | null; own: [string, Limits][]; errors: [string, string][] } }[];
+    const { global, own, errors } = rows[0].d;
+    const limits = (l: Limits | null): LagThresholds => ({
+      warningBytes: l?.[0] ?? null,
+      criticalBytes: l?.[1] ?? null,
+      warningSeconds: l?.[2] ?? null,
+      criticalSeconds: l?.[3] ?? null,
+    });
+    const wanted = new Set(streamIds);
+    const overrides = new Map(own.map(([id, l]) => [id, limits(l)]));
+    const defaults = limits(global);
+    return {
+      thresholds: new Map(
+        streamIds.map((id) => {
+          const o = overrides.get(id);
+          return [id, o ? { thresholds: o, overridden: true } : { thresholds: defaults, overridden: false }];
+        }),
+      ),
+      newestErrorAt: new Map(
+        errors.filter(([id]) => wanted.has(id)).map(([id, at]) => [id, new Date(at).toISOString()]),
+      ),
+    };
   }
 
   /** The stream's latest status; null before its first derivation. */

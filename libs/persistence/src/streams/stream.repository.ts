@@ -235,6 +235,15 @@ export class StreamRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /** The streams of `ids` that exist, in no particular order (one statement). */
+  async getMany(ids: string[]): Promise<StreamRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM stream WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ])) as StreamRow[];
+    return rows.map(toRecord);
+  }
+
   /** The stream of subscription `subscriptionName` on `targetEndpointId`; null when unknown. */
   async findByTarget(targetEndpointId: string, subscriptionName: string): Promise<StreamRecord | null> {
     const rows = (await this.dataSource.query(

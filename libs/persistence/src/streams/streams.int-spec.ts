@@ -504,6 +504,64 @@ describe('stream monitoring tables (real PostgreSQL)', () => {
       expect(await wal.insertIfChangedMany([])).toEqual([]);
     });
 
+    it('getMany: the existing streams of the ids', async () => {
+      const [a, b] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 'g1', sourceEndpointId: pubId, publications: [], slotName: null },
+        { subscriptionName: 'g2', sourceEndpointId: null, publications: [], slotName: null },
+      ]);
+      const got = await streams.getMany([b.id, '00000000-0000-0000-0000-00000000000f', a.id]);
+      expect(got.sort((x, y) => x.subscriptionName.localeCompare(y.subscriptionName))).toEqual([a, b]);
+      expect(await streams.getMany([])).toEqual([]);
+    });
+
+    it('currentParts: the same thresholds and newest errors as effectiveMany / latestAtByStream, in one statement', async () => {
+      const [s1, s2, s3] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 'c1', sourceEndpointId: pubId, publications: [], slotName: null },
+        { subscriptionName: 'c2', sourceEndpointId: pubId, publications: [], slotName: null },
+        { subscriptionName: 'c3', sourceEndpointId: pubId, publications: [], slotName: null },
+      ]);
+      await thresholds.putForStream(s2.id, {
+        warningBytes: 5,
+        criticalBytes: null,
+        warningSeconds: 0.5,
+        criticalSeconds: 9,
+      });
+      const errors = new ReplicationErrorRepository(ds);
+      await errors.insertMany(
+        ['2026-06-01T00:00:01.250Z', '2026-06-01T00:00:03.500Z'].map((at) => ({
+          endpointId: subId,
+          streamId: s3.id,
+          subscriptionName: 'c3',
+          at,
+          severity: 'ERROR',
+          sqlstate: null,
+          message: `error at ${at}`,
+          detail: null,
+          context: null,
+          source: 'logical replication apply worker',
+          pid: 1,
+          table: null,
+          finishLsn: null,
+          constraintName: null,
+          key: null,
+        })),
+      );
+      const ids = [s1.id, s2.id, s3.id];
+      const parts = await statuses.currentParts(ids);
+      expect(parts.thresholds).toEqual(await thresholds.effectiveMany(ids));
+      expect(parts.newestErrorAt).toEqual(await errors.latestAtByStream(ids));
+      expect(parts.newestErrorAt).toEqual(new Map([[s3.id, '2026-06-01T00:00:03.500Z']]));
+      // only the streams asked for
+      expect((await statuses.currentParts([s1.id])).newestErrorAt).toEqual(new Map());
+      await ds.query('DELETE FROM threshold WHERE stream_id IS NULL');
+      try {
+        expect((await statuses.currentParts([s1.id])).thresholds).toEqual(await thresholds.effectiveMany([s1.id]));
+      } finally {
+        await thresholds.putGlobal(DEFAULT_GLOBAL_THRESHOLDS);
+      }
+      expect(await statuses.currentParts([])).toEqual({ thresholds: new Map(), newestErrorAt: new Map() });
+    });
+
     it('earliestAfterMany: one lookup per pair, in input order', async () => {
       await wal.insertIfChanged(thirdId, '2026-04-01T00:00:00Z', '0/100');
       await wal.insertIfChanged(thirdId, '2026-04-01T00:00:01Z', '0/200');

@@ -1,6 +1,7 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, type StreamableFile } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { StreamDetailView, StreamMetricsView, StreamView } from '@prm/contracts';
+import type { StreamDetailView, StreamMetricsView } from '@prm/contracts';
+import { jsonBody } from '../topology/json-body.js';
 import { StreamsService } from './streams.service.js';
 import { RequireRole } from '@prm/observability';
 
@@ -23,8 +24,9 @@ export class StreamsController {
     description: UNITS,
   })
   @ApiOkResponse({ description: `StreamView[]. ${UNITS}` })
-  list(): Promise<StreamView[]> {
-    return this.streams.list();
+  list(): Promise<StreamableFile> {
+    // StreamView[], serialized once per version of the read model and of the thresholds / newest errors
+    return this.streams.listBody().then(jsonBody);
   }
 
   @RequireRole('viewer')

@@ -59,71 +59,100 @@ export class EndpointPollerService {
    *   (`timeout`, `connection-refused`, `auth-failed`, ...; a poll skipped during reconnect backoff repeats the
    *   cause that started it), `consecutiveFailures` + 1, and from `previous`: `lastSeenAt`, server facts and the
    *   last known publications, subscriptions and slots (as of `lastSeenAt`; the topology needs them).
-   * @param previous the endpoint's last status, null before its first poll.
+   * @param previous the endpoint's last status, null before its first poll; may be a pending read of prm's store,
+   *   awaited only once the discovery statement answered (the two round trips overlap).
+   * @throws only the error of a `previous` read that failed (prm's store, not the endpoint).
    */
-  async poll(endpoint: EndpointView, previous: EndpointStatus | null): Promise<EndpointStatus> {
+  async poll(
+    endpoint: EndpointView,
+    previous: EndpointStatus | null | Promise<EndpointStatus | null>,
+  ): Promise<EndpointStatus> {
     const started = performance.now();
-    const status = await this.pollOnce(endpoint, previous);
+    const read = Promise.resolve(previous);
+    const status = await this.pollOnce(endpoint, read);
     recordPoll(endpoint.id, endpoint.name, (performance.now() - started) / 1000, status.reachability === 'reachable');
     return status;
   }
 
-  private async pollOnce(endpoint: EndpointView, previous: EndpointStatus | null): Promise<EndpointStatus> {
+  private async pollOnce(endpoint: EndpointView, read: Promise<EndpointStatus | null>): Promise<EndpointStatus> {
     const now = this.clock();
     const checkedAt = now.toISOString();
+    // Settled once: a failed store read fails the poll as prm's own error, never as an endpoint failure.
+    const previousRead: Promise<{ value: EndpointStatus | null } | { error: unknown }> = read.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    let polled;
     try {
-      const { result, rttMs, sizes } = await this.connections.run(endpoint, async (conn) => {
+      polled = await this.connections.run(endpoint, async (conn) => {
         const started = performance.now();
-        const r = await runDiscovery(conn, conn.serverVersionNum);
-        const rtt = Math.round((performance.now() - started) * 100) / 100;
-        let fresh: TableSizeInfo[] | null = null;
-        if (tableSizesDue(r, previous, now, this.tableSizeRefreshMs)) fresh = await runTableSizes(conn);
-        return { result: r, rttMs: rtt, sizes: fresh };
+        const result = await runDiscovery(conn, conn.serverVersionNum);
+        const rttMs = Math.round((performance.now() - started) * 100) / 100;
+        const previous = await previousRead;
+        let sizes: TableSizeInfo[] | null = null;
+        if ('value' in previous && tableSizesDue(result, previous.value, now, this.tableSizeRefreshMs)) {
+          sizes = await runTableSizes(conn);
+        }
+        return { result, rttMs, sizes, previous };
       });
-      return {
-        endpointId: endpoint.id,
-        reachability: 'reachable',
-        rttMs,
-        serverVersion: result.serverVersion,
-        serverVersionNum: result.serverVersionNum,
-        walLevel: result.walLevel,
-        serverTime: result.serverTime,
-        walLsn: result.walLsn,
-        lastError: null,
-        lastSeenAt: checkedAt,
-        checkedAt,
-        consecutiveFailures: 0,
-        publications: result.publications,
-        subscriptions: result.subscriptions,
-        slots: result.slots,
-        copyProgress: result.copyProgress,
-        maxSyncWorkers: result.maxSyncWorkers,
-        tableSizes: sizes ?? (result.publications.length > 0 ? (previous?.tableSizes ?? null) : null),
-        tableSizesAt: sizes ? checkedAt : result.publications.length > 0 ? (previous?.tableSizesAt ?? null) : null,
-      };
     } catch (err) {
-      const cause = classifyPgError(err, { host: endpoint.host, port: endpoint.port, dbname: endpoint.dbname });
-      return {
-        endpointId: endpoint.id,
-        reachability: 'unreachable',
-        rttMs: null,
-        serverVersion: previous?.serverVersion ?? null,
-        serverVersionNum: previous?.serverVersionNum ?? null,
-        walLevel: previous?.walLevel ?? null,
-        serverTime: previous?.serverTime ?? null,
-        walLsn: previous?.walLsn ?? null,
-        lastError: { code: cause.code, message: cause.message, at: checkedAt },
-        lastSeenAt: previous?.lastSeenAt ?? null,
-        checkedAt,
-        consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
-        publications: previous?.publications ?? [],
-        subscriptions: previous?.subscriptions ?? [],
-        slots: previous?.slots ?? [],
-        copyProgress: [],
-        maxSyncWorkers: previous?.maxSyncWorkers ?? null,
-        tableSizes: previous?.tableSizes ?? null,
-        tableSizesAt: previous?.tableSizesAt ?? null,
-      };
+      const previous = await previousRead;
+      if ('error' in previous) throw previous.error;
+      return this.unreachable(endpoint, previous.value, err, checkedAt);
     }
+    const { result, rttMs, sizes, previous } = polled;
+    if ('error' in previous) throw previous.error;
+    return {
+      endpointId: endpoint.id,
+      reachability: 'reachable',
+      rttMs,
+      serverVersion: result.serverVersion,
+      serverVersionNum: result.serverVersionNum,
+      walLevel: result.walLevel,
+      serverTime: result.serverTime,
+      walLsn: result.walLsn,
+      lastError: null,
+      lastSeenAt: checkedAt,
+      checkedAt,
+      consecutiveFailures: 0,
+      publications: result.publications,
+      subscriptions: result.subscriptions,
+      slots: result.slots,
+      copyProgress: result.copyProgress,
+      maxSyncWorkers: result.maxSyncWorkers,
+      tableSizes: sizes ?? (result.publications.length > 0 ? (previous.value?.tableSizes ?? null) : null),
+      tableSizesAt: sizes ? checkedAt : result.publications.length > 0 ? (previous.value?.tableSizesAt ?? null) : null,
+    };
+  }
+
+  /** The status of an endpoint not reached: the classified cause, and the last known facts from `previous`. */
+  private unreachable(
+    endpoint: EndpointView,
+    previous: EndpointStatus | null,
+    err: unknown,
+    checkedAt: string,
+  ): EndpointStatus {
+    const cause = classifyPgError(err, { host: endpoint.host, port: endpoint.port, dbname: endpoint.dbname });
+    return {
+      endpointId: endpoint.id,
+      reachability: 'unreachable',
+      rttMs: null,
+      serverVersion: previous?.serverVersion ?? null,
+      serverVersionNum: previous?.serverVersionNum ?? null,
+      walLevel: previous?.walLevel ?? null,
+      serverTime: previous?.serverTime ?? null,
+      walLsn: previous?.walLsn ?? null,
+      lastError: { code: cause.code, message: cause.message, at: checkedAt },
+      lastSeenAt: previous?.lastSeenAt ?? null,
+      checkedAt,
+      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      publications: previous?.publications ?? [],
+      subscriptions: previous?.subscriptions ?? [],
+      slots: previous?.slots ?? [],
+      copyProgress: [],
+      maxSyncWorkers: previous?.maxSyncWorkers ?? null,
+      tableSizes: previous?.tableSizes ?? null,
+      tableSizesAt: previous?.tableSizesAt ?? null,
+    };
   }
 }

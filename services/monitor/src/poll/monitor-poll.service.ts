@@ -22,6 +22,7 @@ import {
 } from '../monitor.ports.js';
 import { type LogIngestion, MONITOR_LOG_INGESTION } from '../logs/log-ingestion.port.js';
 import { EndpointConnectionManager } from './endpoint-connection.manager.js';
+import { EndpointDirectory } from './endpoint-directory.js';
 import { StreamStatusService } from '../streams/stream-status.service.js';
 import { EndpointPollerService } from './endpoint-poller.service.js';
 
@@ -53,18 +54,20 @@ export class MonitorPollService implements OnApplicationShutdown {
     @Inject(EndpointPollerService) private readonly poller: EndpointPollerService,
     @InjectQueue(QueueName.MonitorPoll) private readonly queue: Queue,
     @Inject(StreamStatusService) private readonly streams: StreamStatusService,
+    @Inject(EndpointDirectory) private readonly directory: EndpointDirectory,
     @Optional() @Inject(MONITOR_LOG_INGESTION) private readonly logIngestion?: LogIngestion,
     @Optional() @Inject(ALERT_EVAL_ENQUEUER) private readonly alertEval?: AlertEvalEnqueuer,
   ) {}
 
   /**
    * Adds one `poll-endpoint` job per endpoint for tick `tick` (jobId `poll:<endpointId>:<tick>`, removed on
-   * completion, one attempt: the next tick is the retry). Closes this process's sessions to endpoints that are
-   * gone or that it has not polled for three intervals (another instance polls them).
+   * completion, one attempt: the next tick is the retry). The endpoint list is read from the store (one
+   * statement) and kept as this process's `EndpointDirectory` copy for the polls. Closes this process's sessions to
+   * endpoints that are gone or that it has not polled for three intervals (another instance polls them).
    * @returns the number of jobs added.
    */
   async fanOut(tick: number): Promise<number> {
-    const endpoints = await this.store.listEndpoints();
+    const endpoints = await this.directory.reload();
     this.connections.retain(endpoints.map((e) => e.id));
     this.connections.closeIdle(3 * this.settings.pollIntervalMs);
     if (endpoints.length === 0) return 0;
@@ -87,19 +90,24 @@ export class MonitorPollService implements OnApplicationShutdown {
    * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}), then
    * re-derives the streams touching it (`StreamStatusService.afterPoll`, which emits `stream.updated`), then enqueues
    * an `alert-eval` job for the snapshot when the alerter's enqueuer is present (`ALERT_EVAL_ENQUEUER`, optional).
-   * An endpoint deleted meanwhile has its session closed and nothing stored.
+   * The endpoint comes from the `EndpointDirectory` (no statement while fresh); its previous snapshot is read while
+   * the endpoint answers. An endpoint deleted meanwhile has its session closed and nothing stored.
    * @returns the stored status, or null when the endpoint no longer exists.
    * @throws only for failures of prm's own store or event bus (the job then fails and is kept for inspection).
    */
   async pollEndpoint(endpointId: string): Promise<EndpointStatus | null> {
-    const endpoint = await this.store.findEndpoint(endpointId);
+    // The previous snapshot is read while the endpoint answers its discovery statement (the poller awaits it).
+    const previous = this.store.findStatus(endpointId);
+    previous.catch(() => undefined); // awaited below or by the poller
+    const endpoint = await this.directory.get(endpointId);
     if (!endpoint) {
       this.connections.close(endpointId);
+      await previous;
       return null;
     }
-    const previous = await this.store.findStatus(endpointId);
     const status = await this.poller.poll(endpoint, previous);
-    if (status.reachability !== 'reachable' && previous?.reachability !== status.reachability) {
+    const before = await previous;
+    if (status.reachability !== 'reachable' && before?.reachability !== status.reachability) {
       this.logger.warn(`endpoint ${endpoint.name} (${endpointId}) unreachable: ${status.lastError?.code}`);
     }
     await this.store.saveStatus(status);
@@ -122,8 +130,12 @@ export class MonitorPollService implements OnApplicationShutdown {
     }
   }
 
-  /** Call on `endpoint.changed` (updated or deleted): the endpoint's session is closed and re-opened on next use. */
+  /**
+   * Call on `endpoint.changed` (created, updated or deleted): the endpoint's session is closed and re-opened on next
+   * use, and the in-memory endpoint list is read again on next use.
+   */
   endpointChanged(endpointId: string): void {
+    this.directory.invalidate();
     this.connections.close(endpointId);
   }
 

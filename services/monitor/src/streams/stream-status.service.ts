@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   type EndpointStatus,
   type EndpointView,
@@ -9,16 +9,18 @@ import {
   type TableSyncView,
 } from '@prm/contracts';
 import {
-  EndpointStatusRepository,
+  type DiscoveredStream,
   type EffectiveThresholds,
+  type MetricSample,
   MetricSampleRepository,
-  ReplicationErrorRepository,
   type StoredStreamDetail,
+  type StreamDerivationInputs,
   StreamRepository,
   type StreamRecord,
   type StreamStatusRecord,
   StreamStatusRepository,
-  ThresholdRepository,
+  type StreamSync,
+  type WalSample,
   WalSampleRepository,
 } from '@prm/persistence';
 
@@ -35,7 +37,9 @@ import {
   type StreamSettings,
 } from '../monitor.ports.js';
 import { forgetStream, recordStreamLag } from '../metrics/monitor-metrics.js';
-import { findPublisher } from '../topology/topology.builder.js';
+import { Coalescer } from '../poll/coalescer.js';
+import { EndpointDirectory } from '../poll/endpoint-directory.js';
+import { publisherFinder } from '../topology/topology.builder.js';
 import { computeDrift, lagSeconds, thresholdLevel, walsenderLag } from './lag.js';
 import { deriveStreamState } from './stream-state.js';
 
@@ -346,31 +350,75 @@ export function deriveStream(i: StreamDerivationInput): StreamDerivation {
   return { detail, tracking: t };
 }
 
+/** A WAL position to record (see `WalSampleRepository.insertIfChanged`). */
+interface WalSampleInput {
+  endpointId: string;
+  sampledAt: string;
+  lsn: string;
+}
+
+/** A subscriber catalog to sync (see `StreamRepository.syncDiscovered`). */
+interface CatalogInput {
+  targetEndpointId: string;
+  streams: DiscoveredStream[];
+}
+
 /**
  * Stream monitoring after each endpoint poll: keeps `stream` rows in step with the subscribers' catalogs, records
  * the publisher's WAL position, re-derives every stream touching the endpoint from both ends' latest snapshots,
  * stores `stream_status` and one `metric_sample` per stream, purges old samples at most hourly, and emits
  * `stream.updated` (`{ type: 'stream.updated', streamIds, at }`).
+ *
+ * Metadata cost per poll, whatever the number of streams and endpoints: the endpoint list comes from the
+ * {@link EndpointDirectory} (no statement while fresh); then one WAL-sample insert and one stream sync (in
+ * parallel, reachable endpoints only), one read of everything the derivations need
+ * (`StreamStatusRepository.listForDerivation`), one WAL-sample lookup for all slots, and one write of every stream
+ * status and metric sample (`StreamStatusRepository.saveMany`). A subscriber whose conninfo prm may not read adds
+ * one statement (the endpoints holding its slots). Each of these statements is shared by the polls running at the
+ * same time ({@link Coalescer}): polls finishing together cost one statement of each kind per batch.
  */
 @Injectable()
 export class StreamStatusService {
   private readonly logger = new Logger(StreamStatusService.name);
   private readonly settings: StreamSettings;
+  private readonly directory: EndpointDirectory;
   private lastPurgeAt = 0;
+  private readonly walWrites: Coalescer<WalSampleInput, boolean>;
+  private readonly syncs: Coalescer<CatalogInput, StreamSync>;
+  private readonly reads: Coalescer<string, StreamDerivationInputs>;
+  private readonly walReads: Coalescer<{ endpointId: string; lsn: string }, WalSample | null>;
+  private readonly writes: Coalescer<{ records: StreamStatusRecord[]; samples: MetricSample[] }, void>;
 
+  /**
+   * @param directory the monitor's endpoint list cache (shared with `MonitorPollService`); when absent (a caller
+   *   constructing the service by hand), one of its own on `store`, re-read every poll interval.
+   */
   constructor(
-    @Inject(MONITOR_STORE) private readonly store: MonitorStore,
+    @Inject(MONITOR_STORE) store: MonitorStore,
     @Inject(MONITOR_EVENTS) private readonly events: MonitorEventBus,
     @Inject(MONITOR_SETTINGS) settings: MonitorSettings,
     @Inject(StreamRepository) private readonly streams: StreamRepository,
-    @Inject(StreamStatusRepository) private readonly statuses: StreamStatusRepository,
+    @Inject(StreamStatusRepository) statuses: StreamStatusRepository,
     @Inject(WalSampleRepository) private readonly walSamples: WalSampleRepository,
     @Inject(MetricSampleRepository) private readonly metrics: MetricSampleRepository,
-    @Inject(ThresholdRepository) private readonly thresholds: ThresholdRepository,
-    @Inject(EndpointStatusRepository) private readonly endpointStatuses: EndpointStatusRepository,
-    @Inject(ReplicationErrorRepository) private readonly replicationErrors: ReplicationErrorRepository,
+    @Optional() @Inject(EndpointDirectory) directory?: EndpointDirectory,
   ) {
     this.settings = resolveStreamSettings(settings);
+    this.directory = directory ?? new EndpointDirectory(store, settings.pollIntervalMs);
+    this.walWrites = new Coalescer((batch) => walSamples.insertIfChangedMany(batch));
+    this.syncs = new Coalescer((batch) => streams.syncDiscoveredMany(batch));
+    this.reads = new Coalescer(async (ids) => {
+      const found = await statuses.listForDerivationMany(ids);
+      return ids.map((id) => found.get(id)!);
+    });
+    this.walReads = new Coalescer((pairs) => walSamples.earliestAfterMany(pairs));
+    this.writes = new Coalescer<{ records: StreamStatusRecord[]; samples: MetricSample[] }, void>(async (batch) => {
+      await statuses.saveMany(
+        batch.flatMap((b) => b.records),
+        batch.flatMap((b) => b.samples),
+      );
+      return batch.map(() => undefined);
+    });
   }
 
   /** The backfill estimator (replaceable in tests). */
@@ -379,103 +427,123 @@ export class StreamStatusService {
   clock: () => Date = () => new Date();
 
   /**
-   * Runs after `endpoint`'s poll stored `status`.
+   * Runs after `endpoint`'s poll stored `status`. `stream.updated` names the streams re-derived and those removed
+   * (their subscription vanished from the subscriber's catalog); none is emitted when neither exists.
    * @returns ids of the streams re-derived (empty when none touch the endpoint).
    * @throws only for failures of prm's metadata store or event bus.
    */
   async afterPoll(endpoint: EndpointView, status: EndpointStatus): Promise<string[]> {
     const now = this.clock();
-    if (status.reachability === 'reachable' && status.walLsn && status.serverTime) {
-      await this.walSamples.insertIfChanged(endpoint.id, status.serverTime, status.walLsn);
-    }
-    const endpoints = await this.store.listEndpoints();
-    if (status.reachability === 'reachable') await this.syncStreams(endpoint, status, endpoints);
+    const reachable = status.reachability === 'reachable';
+    const endpoints = await this.directory.list();
+    const [, removed] = await Promise.all([
+      reachable && status.walLsn && status.serverTime
+        ? this.walWrites.submit({ endpointId: endpoint.id, sampledAt: status.serverTime, lsn: status.walLsn })
+        : null,
+      reachable ? this.syncStreams(endpoint, status, endpoints) : [],
+    ]);
 
-    const touching = await this.streams.listTouching(endpoint.id);
-    if (touching.length === 0) {
+    const inputs = await this.reads.submit(endpoint.id);
+    if (inputs.streams.length === 0) {
       await this.maybePurge(now);
+      if (removed.length > 0) {
+        const message: LiveMessage = { type: 'stream.updated', streamIds: removed, at: now.toISOString() };
+        await this.events.emit(EventPattern.StreamUpdated, message);
+      }
       return [];
     }
     const byId = new Map(endpoints.map((e) => [e.id, e]));
-    const statusCache = new Map<string, EndpointStatus | null>([[endpoint.id, status]]);
-    const statusOf = async (id: string | null): Promise<EndpointStatus | null> => {
-      if (id === null) return null;
-      if (!statusCache.has(id)) statusCache.set(id, await this.store.findStatus(id));
-      return statusCache.get(id)!;
-    };
-    const ids = touching.map((s) => s.id);
-    const [previous, effective, logErrors] = await Promise.all([
-      this.statuses.list(ids),
-      this.thresholds.effectiveMany(ids),
-      this.replicationErrors.latestAtByStream(ids),
-    ]);
-    const prevById = new Map(previous.map((p) => [p.streamId, p]));
+    const statusById = new Map<string, EndpointStatus>(inputs.endpointStatuses.map((s) => [s.endpointId, s]));
+    statusById.set(endpoint.id, status);
+    const statusOf = (id: string | null): EndpointStatus | null => (id === null ? null : (statusById.get(id) ?? null));
 
-    for (const stream of touching) {
-      const sourceStatus = await statusOf(stream.sourceEndpointId);
-      const targetStatus = await statusOf(stream.targetEndpointId);
-      const slot = sourceStatus?.slots.find((s) => s.name === stream.slotName && s.slotType === 'logical');
-      const earliestUnconfirmed =
-        stream.sourceEndpointId && slot?.confirmedFlushLsn
-          ? await this.walSamples.earliestAfter(stream.sourceEndpointId, slot.confirmedFlushLsn)
+    // The earliest WAL sample beyond each stream's slot position.
+    const earliest = await Promise.all(
+      inputs.streams.map(({ stream }) => {
+        const slot = statusOf(stream.sourceEndpointId)?.slots.find(
+          (s) => s.name === stream.slotName && s.slotType === 'logical',
+        );
+        return stream.sourceEndpointId && slot?.confirmedFlushLsn
+          ? this.walReads.submit({ endpointId: stream.sourceEndpointId, lsn: slot.confirmedFlushLsn })
           : null;
+      }),
+    );
+
+    const records: StreamStatusRecord[] = [];
+    const samples: MetricSample[] = [];
+    const details: StoredStreamDetail[] = [];
+    inputs.streams.forEach(({ stream, previous, thresholds, lastLogErrorAt }, i) => {
       const { detail, tracking } = deriveStream({
         stream,
         target: byId.get(stream.targetEndpointId) ?? null,
-        targetStatus,
+        targetStatus: statusOf(stream.targetEndpointId),
         source: stream.sourceEndpointId ? (byId.get(stream.sourceEndpointId) ?? null) : null,
-        sourceStatus,
-        previous: prevById.get(stream.id) ?? null,
-        thresholds: effective.get(stream.id)!,
-        earliestUnconfirmed,
-        lastLogErrorAt: logErrors.get(stream.id) ?? null,
+        sourceStatus: statusOf(stream.sourceEndpointId),
+        previous,
+        thresholds,
+        earliestUnconfirmed: earliest[i],
+        lastLogErrorAt,
         now,
         settings: this.settings,
         estimate: this.estimate,
       });
-      await this.statuses.save({
+      records.push({
         streamId: stream.id,
         detail,
         tracking: tracking as unknown as Record<string, unknown>,
         updatedAt: now.toISOString(),
       });
-      await this.metrics.insert({
+      samples.push({
         streamId: stream.id,
         sampledAt: now.toISOString(),
         lagBytes: detail.lag.bytes,
         lagSeconds: detail.lag.seconds,
         backfillPercent: detail.backfill?.percent ?? null,
       });
-      recordStreamLag(detail);
-    }
+      details.push(detail);
+    });
+    await this.writes.submit({ records, samples });
+    for (const d of details) recordStreamLag(d);
     await this.maybePurge(now);
-    const message: LiveMessage = { type: 'stream.updated', streamIds: ids, at: now.toISOString() };
+    const ids = inputs.streams.map(({ stream }) => stream.id);
+    const message: LiveMessage = { type: 'stream.updated', streamIds: [...ids, ...removed], at: now.toISOString() };
     await this.events.emit(EventPattern.StreamUpdated, message);
     return ids;
   }
 
-  /** Upserts the subscriber's subscriptions as streams and deletes those that vanished from its catalog. */
-  private async syncStreams(endpoint: EndpointView, status: EndpointStatus, endpoints: EndpointView[]): Promise<void> {
-    const needSlots = status.subscriptions.some((s) => s.conninfo === null);
+  /**
+   * Upserts the subscriber's subscriptions as streams and deletes those that vanished from its catalog (one
+   * statement; nothing is written when the catalog did not change).
+   * @returns ids of the streams deleted.
+   */
+  private async syncStreams(
+    endpoint: EndpointView,
+    status: EndpointStatus,
+    endpoints: EndpointView[],
+  ): Promise<string[]> {
+    // Without a readable conninfo the publisher is the endpoint holding the subscription's slot: read only the
+    // snapshots of endpoints holding one of those slots.
+    const slotNames = status.subscriptions.filter((s) => s.conninfo === null && s.slotName !== null);
     const statuses = new Map(
-      (needSlots ? await this.endpointStatuses.findAll() : [status]).map((s) => [s.endpointId, s]),
+      (slotNames.length > 0 ? await this.streams.slotHolderStatuses(slotNames.map((s) => s.slotName!)) : []).map(
+        (s) => [s.endpointId, s],
+      ),
     );
-    await this.streams.upsertDiscovered(
-      endpoint.id,
-      status.subscriptions.map((s) => ({
+    statuses.set(endpoint.id, status);
+    const publisherOf = publisherFinder(endpoints, statuses);
+    const { deleted: gone } = await this.syncs.submit({
+      targetEndpointId: endpoint.id,
+      streams: status.subscriptions.map((s) => ({
         subscriptionName: s.name,
-        sourceEndpointId: findPublisher(s, endpoint, endpoints, statuses)?.id ?? null,
+        sourceEndpointId: publisherOf(s, endpoint)?.id ?? null,
         publications: s.publications,
         slotName: s.slotName,
       })),
-    );
-    const gone = await this.streams.deleteVanished(
-      endpoint.id,
-      status.subscriptions.map((s) => s.name),
-    );
+    });
     for (const id of gone) forgetStream(id);
     if (gone.length > 0)
       this.logger.log(`streams removed (subscription dropped on ${endpoint.name}): ${gone.join(', ')}`);
+    return gone;
   }
 
   /** Deletes metric and WAL samples older than the retention, at most once an hour per process. */

@@ -1,6 +1,6 @@
 import { type EndpointStatus, type EndpointView, type SlotInfo, type SubscriptionInfo } from '@prm/contracts';
 
-import { buildTopology, normalizeHost } from './topology.builder.js';
+import { buildTopology, findPublisher, normalizeHost, publisherFinder } from './topology.builder.js';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');
 const iso = (msBeforeNow: number): string => new Date(NOW.getTime() - msBeforeNow).toISOString();
@@ -321,5 +321,45 @@ describe('buildTopology', () => {
       const view = buildTopology([b], [status('b'), status('gone')], NOW);
       expect(view.nodes.map((n) => n.id)).toEqual(['b']);
     });
+  });
+});
+
+describe('publisherFinder (findPublisher for many subscriptions)', () => {
+  const a = endpoint('a');
+  const a2 = endpoint('a2', { host: 'A.DB.INTERNAL.', dbname: 'second' });
+  const local = endpoint('l', { host: '127.0.0.1', port: 5433 });
+  const b = endpoint('b');
+  const c = endpoint('c');
+  const endpoints = [a, a2, local, b, c];
+  const hidden = (name: string, slotName: string | null = name) =>
+    subscription(name, { conninfo: null, publisherHost: null, publisherPort: null, publisherDbname: null, slotName });
+  const statuses = new Map<string, EndpointStatus>([
+    // a holds slot s1 twice over (as a cluster lists it for each database) and a physical s3
+    ['a', status('a', { slots: [slot('s1'), slot('s1'), slot('s3', { slotType: 'physical' })] })],
+    ['c', status('c', { slots: [slot('s2'), slot('s4')] })],
+    ['b', status('b', { slots: [slot('s4')] })],
+  ]);
+  const cases: SubscriptionInfo[] = [
+    subscription('exact'),
+    subscription('second db', { publisherHost: 'a.db.internal', publisherDbname: 'second' }),
+    subscription('no dbname, two on host', { publisherDbname: null }),
+    subscription('localhost', { publisherHost: 'localhost', publisherPort: 5433, publisherDbname: null }),
+    subscription('default port', { publisherHost: 'a.db.internal', publisherPort: null }),
+    subscription('unknown host', { publisherHost: 'z.db.internal' }),
+    hidden('s1'),
+    hidden('s2'),
+    hidden('s3'),
+    hidden('s4'),
+    hidden('no slot', null),
+    subscription('unreadable but named', { conninfo: 'x', publisherHost: null }),
+  ];
+
+  it('gives the same publisher as findPublisher for every rule', () => {
+    const find = publisherFinder(endpoints, statuses);
+    const expected = cases.map((s) => findPublisher(s, b, endpoints, statuses)?.id ?? null);
+    expect(cases.map((s) => find(s, b)?.id ?? null)).toEqual(expected);
+    expect(expected).toEqual(['a', 'a2', null, 'l', 'a', null, 'a', 'c', null, 'c', null, null]);
+    // the subscriber itself never counts as a holder of the slot
+    expect(find(hidden('s4'), c)?.id).toBe('b');
   });
 });

@@ -46,7 +46,8 @@ interface Link {
  *    when a single endpoint listens on that host and port.
  * 2. When the conninfo is not readable (non-superuser monitoring role): the single other endpoint holding a
  *    logical slot named like the subscription's slot (slot names default to the subscription name).
- * Returns null when nothing or more than one endpoint matches.
+ * Returns null when nothing or more than one endpoint matches. To match many subscriptions against the same
+ * endpoints, use {@link publisherFinder} (indexes them once).
  */
 export function findPublisher(
   sub: SubscriptionInfo,
@@ -54,25 +55,52 @@ export function findPublisher(
   endpoints: EndpointView[],
   statuses: ReadonlyMap<string, EndpointStatus>,
 ): EndpointView | null {
-  if (sub.publisherHost !== null) {
-    const host = normalizeHost(sub.publisherHost);
-    const port = sub.publisherPort ?? DEFAULT_PG_PORT;
-    const onHostPort = endpoints.filter((e) => normalizeHost(e.host) === host && e.port === port);
-    if (sub.publisherDbname !== null) {
-      const exact = onHostPort.filter((e) => e.dbname === sub.publisherDbname);
-      return exact.length >= 1 ? exact[0] : null;
+  return publisherFinder(endpoints, statuses)(sub, subscriber);
+}
+
+/**
+ * {@link findPublisher} for many subscriptions: indexes `endpoints` once by normalized host and port (and, on first
+ * need, by the logical slots their snapshots hold), so each lookup costs a map access instead of a scan.
+ * @returns `(subscription, subscriber) => publisher | null`, with exactly the rules of {@link findPublisher}.
+ */
+export function publisherFinder(
+  endpoints: EndpointView[],
+  statuses: ReadonlyMap<string, EndpointStatus>,
+): (sub: SubscriptionInfo, subscriber: EndpointView) => EndpointView | null {
+  const key = (host: string, port: number) => `${normalizeHost(host)}\t${port}`;
+  const byHostPort = new Map<string, EndpointView[]>();
+  for (const e of endpoints) {
+    const k = key(e.host, e.port);
+    byHostPort.set(k, [...(byHostPort.get(k) ?? []), e]);
+  }
+  let slotHolders: Map<string, EndpointView[]> | null = null;
+  const holdersOf = (slotName: string): EndpointView[] => {
+    if (!slotHolders) {
+      slotHolders = new Map();
+      for (const e of endpoints) {
+        const names = new Set(
+          (statuses.get(e.id)?.slots ?? []).filter((s) => s.slotType === 'logical').map((s) => s.name),
+        );
+        for (const name of names) slotHolders.set(name, [...(slotHolders.get(name) ?? []), e]);
+      }
     }
-    return onHostPort.length === 1 ? onHostPort[0] : null;
-  }
-  if (sub.conninfo === null && sub.slotName !== null) {
-    const holders = endpoints.filter(
-      (e) =>
-        e.id !== subscriber.id &&
-        (statuses.get(e.id)?.slots ?? []).some((s) => s.slotType === 'logical' && s.name === sub.slotName),
-    );
-    return holders.length === 1 ? holders[0] : null;
-  }
-  return null;
+    return slotHolders.get(slotName) ?? [];
+  };
+  return (sub, subscriber) => {
+    if (sub.publisherHost !== null) {
+      const onHostPort = byHostPort.get(key(sub.publisherHost, sub.publisherPort ?? DEFAULT_PG_PORT)) ?? [];
+      if (sub.publisherDbname !== null) {
+        const exact = onHostPort.filter((e) => e.dbname === sub.publisherDbname);
+        return exact.length >= 1 ? exact[0] : null;
+      }
+      return onHostPort.length === 1 ? onHostPort[0] : null;
+    }
+    if (sub.conninfo === null && sub.slotName !== null) {
+      const holders = holdersOf(sub.slotName).filter((e) => e.id !== subscriber.id);
+      return holders.length === 1 ? holders[0] : null;
+    }
+    return null;
+  };
 }
 
 /**
@@ -143,9 +171,10 @@ export function buildTopology(
   const statusById = new Map(statuses.filter((s) => known.has(s.endpointId)).map((s) => [s.endpointId, s]));
 
   const links: Link[] = [];
+  const publisherOf = publisherFinder(endpoints, statusById);
   for (const subscriber of endpoints) {
     for (const subscription of statusById.get(subscriber.id)?.subscriptions ?? []) {
-      const publisher = findPublisher(subscription, subscriber, endpoints, statusById);
+      const publisher = publisherOf(subscription, subscriber);
       if (publisher) links.push({ subscriber, subscription, publisher });
     }
   }
