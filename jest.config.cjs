@@ -23,7 +23,7 @@ module.exports = {
   watchPathIgnorePatterns: ['<rootDir>/.demo/', '<rootDir>/.tmp/'],
   globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
-  testTimeout: 60000,
+  testTimeout: 120000,
   // A failed suite can leave a socket open; never let that hang CI for its 90 minutes.
   forceExit: true,
   collectCoverageFrom: [
