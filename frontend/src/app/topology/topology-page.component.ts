@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { MatButtonModule } from '@angular/material/button';
 import { RouterLink } from '@angular/router';
 
+import { AuthService } from '../core/auth.service';
 import { StreamsStore } from '../core/streams.store';
 import { TopologyStore } from '../core/topology.store';
 import { StateBadgeComponent } from '../shared/state-badge.component';
@@ -42,6 +43,9 @@ export function problemsFirst<T>(items: readonly T[], needsAttention: (item: T) 
 export class TopologyPageComponent {
   private readonly store = inject(TopologyStore);
   private readonly streams = inject(StreamsStore);
+  private readonly auth = inject(AuthService);
+  /** Operators and admins may create streams; viewers do not see the link. */
+  protected readonly canCreate = computed(() => this.auth.can('operator'));
 
   protected readonly view = this.store.view;
   protected readonly error = this.store.error;
