@@ -9,7 +9,7 @@ const { config: tsconfig } = ts.readConfigFile('./tsconfig.json', ts.sys.readFil
 module.exports = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  testRegex: '(services|libs|deploy)/.*\\.(spec|int-spec)\\.ts$',
+  testRegex: '(services|libs|deploy|frontend/src)/.*\\.(spec|int-spec)\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }],
@@ -30,6 +30,7 @@ module.exports = {
     'services/**/*.ts',
     'libs/**/*.ts',
     'deploy/cdk/lib/**/*.ts',
+    'frontend/src/app/topology/layered-layout.ts',
     '!**/*.spec.ts',
     '!**/*.int-spec.ts',
     '!**/main.ts',

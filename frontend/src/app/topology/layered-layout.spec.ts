@@ -120,6 +120,17 @@ describe('layoutTopology', () => {
     expect(columns.size).toBeGreaterThan(10);
   });
 
+  it('places upstream groups first, side-by-side groups a rank gap apart (room for the stream labels)', () => {
+    // key order alone would put the subscribers' group first
+    const g = layoutTopology([node('pub', 'z-publishers'), node('sub', 'a-subscribers')], [stream('pub', 'sub')], {
+      rankGap: 280,
+    });
+    const pubs = g.groups.get('z-publishers')!;
+    const subs = g.groups.get('a-subscribers')!;
+    expect(pubs.y).toBe(subs.y);
+    expect(subs.x - subs.width / 2 - (pubs.x + pubs.width / 2)).toBe(280);
+  });
+
   it('orders subscribers by their publishers so that streams do not cross', () => {
     // label order alone would put sub-a above sub-b and cross the two streams
     const g = layoutTopology(

@@ -11,8 +11,9 @@
  *     wrapped into as many columns as keep the box roughly square;
  *  3. order inside a block by the barycentre of each endpoint's peers (4 down/up sweeps) so streams run mostly
  *     horizontally;
- *  4. group boxes packed in rows so that the whole map approaches the viewport's aspect ratio;
- *  5. each stream a cubic curve from the publisher's side to the subscriber's side, sampled into 9 points (the 5th
+ *  4. group boxes (upstream groups first) packed in rows so that the whole map approaches the viewport's aspect
+ *     ratio;
+ *  5. each stream a cubic curve from the publisher's side to the subscriber's side, sampled into 13 points (the 7th
  *     is the label anchor); parallel streams between the same two endpoints fan out.
  * Cost: O((N + E) · sweeps + N log N); 500 endpoints / 1 000 streams take a few milliseconds.
  */
@@ -44,7 +45,7 @@ export interface LayeredLayoutOptions {
   rowGap: number;
   /** Space between a group box and its endpoints (top leaves room for the group label). */
   groupPadding: { x: number; top: number; bottom: number };
-  /** Gap between two group boxes. */
+  /** Vertical gap between two rows of group boxes (side by side, boxes are `rankGap` apart: room for labels). */
   groupGap: number;
   /** Margin around the whole map. */
   margin: number;
@@ -86,7 +87,7 @@ export interface TopologyGeometry {
   nodes: Map<string, Box>;
   /** Group boxes by group key. */
   groups: Map<string, Box>;
-  /** Stream polylines by edge id: 9 points, publisher side first; the 5th is the label anchor. */
+  /** Stream polylines by edge id: {@link EDGE_POINTS} points, publisher side first; the middle one anchors the label. */
   edges: Map<string, Point[]>;
   /** Rank of each endpoint: 0 for publishers nobody feeds, +1 per stream hop. */
   ranks: Map<string, number>;
@@ -96,7 +97,7 @@ export interface TopologyGeometry {
 }
 
 /** Number of points of a stream polyline (odd, so that the middle one anchors the label). */
-export const EDGE_POINTS = 9;
+export const EDGE_POINTS = 13;
 
 const byLabel = (a: LayoutNodeInput, b: LayoutNodeInput): number =>
   a.label < b.label ? -1 : a.label > b.label ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -242,7 +243,10 @@ function buildGroups(nodes: readonly LayoutNodeInput[], ranks: Map<string, numbe
     list.push(n);
     members.set(n.group, list);
   }
-  return [...members.keys()].sort().map((key) => {
+  // Upstream groups first (lowest rank of their endpoints), then by key: publishers' groups end up left or above.
+  const minRank = (key: string) => Math.min(...members.get(key)!.map((n) => ranks.get(n.id)!));
+  const keys = [...members.keys()].sort((a, b) => minRank(a) - minRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((key) => {
     const list = members.get(key)!;
     const cellWidth = Math.max(...list.map((n) => n.width));
     const cellHeight = Math.max(...list.map((n) => n.height));
@@ -359,8 +363,9 @@ function placeInGroup(g: Group, o: LayeredLayoutOptions): PlacedGroup {
 }
 
 /**
- * Shelf packing of the group boxes (in group-key order): tries every count of boxes per row and keeps the one whose
- * overall width / height is closest to `aspect` (on a log scale).
+ * Shelf packing of the group boxes (upstream groups first): tries every count of boxes per row and keeps the one
+ * whose overall width / height is closest to `aspect` (on a log scale). Boxes side by side are `rankGap` apart, like
+ * two rank blocks, so that the streams between them have room for their labels.
  */
 function packGroups(
   sizes: readonly { width: number; height: number }[],
@@ -376,9 +381,9 @@ function packGroups(
       let x = o.margin;
       for (const s of row) {
         positions.push({ dx: x, dy: y });
-        x += s.width + o.groupGap;
+        x += s.width + o.rankGap;
       }
-      width = Math.max(width, x - o.groupGap + o.margin);
+      width = Math.max(width, x - o.rankGap + o.margin);
       y += Math.max(...row.map((s) => s.height)) + o.groupGap;
     }
     const height = sizes.length ? y - o.groupGap + o.margin : 2 * o.margin;

@@ -43,7 +43,7 @@ import { alertTitle, alertTone } from './topology-node.component';
             <svg:text x="17" y="12" text-anchor="middle">⚠ {{ vm.alerts.length }}</svg:text>
           </svg:g>
         }
-        @if (mid && !overview()) {
+        @if (mid && labelled()) {
           <svg:g class="edge-label" [attr.transform]="'translate(' + mid.x + ' ' + mid.y + ')'">
             <svg:rect [attr.x]="-vm.labelWidth / 2" y="-10" [attr.width]="vm.labelWidth" height="20" rx="10" />
             <svg:path
@@ -84,6 +84,11 @@ export class TopologyEdgeComponent {
   private readonly state = inject(TopologyMapState);
   protected readonly vm = computed(() => this.state.edge(this.edgeId())());
   protected readonly overview = this.state.overview;
+  /** The label (state, lag, level) only when zoomed in and its anchor is in or near the panel. */
+  protected readonly labelled = computed(() => {
+    const mid = this.midPoint();
+    return !!mid && !this.overview() && this.state.inView(mid.x, mid.y);
+  });
   protected readonly iconPaths = ICON_PATHS;
   protected readonly alertTitle = alertTitle;
   protected readonly alertTone = alertTone;

@@ -17,10 +17,11 @@ import { type ClusterNode, type Edge, GraphComponent, GraphModule, type Node } f
 import { Subject } from 'rxjs';
 
 import type { StreamView, TopologyView } from '../core/contracts';
+import { EDGE_POINTS } from './layered-layout';
 import { TopologyEdgeComponent } from './topology-edge.component';
 import { TopologyGroupComponent } from './topology-group.component';
-import { TopologyLayout, clusterId, topologySignature } from './topology-layout';
-import { TopologyMapState } from './topology-map-state';
+import { type TopologyShape, TopologyLayout, clusterId, sameShape, topologyShape } from './topology-layout';
+import { type MapRect, TopologyMapState } from './topology-map-state';
 import { TopologyNodeComponent } from './topology-node.component';
 
 /** Node box size on the map, px. */
@@ -35,14 +36,48 @@ const FOCUS_ZOOM = 0.8;
 const FIT_PADDING = 12;
 /**
  * Below this zoom the map draws the overview: endpoint boxes with name and state icon, streams as coloured lines
- * without labels (their 11 px text would be under 5 px tall). Zooming in past it draws the details.
+ * without labels (their 11 px text would be under 7 px tall). Zooming in past it draws the details.
  */
-export const OVERVIEW_BELOW_ZOOM = 0.45;
+export const OVERVIEW_BELOW_ZOOM = 0.6;
 /**
- * Points per stream path after ngx-graph's resampling (its default 48 costs 5× more per edge and per update; the
- * layout's 9-point curve needs no more).
+ * Points per stream path after ngx-graph's resampling: as many as the layout's curve has (ngx-graph's default 48
+ * costs 4× more per edge and per update).
  */
-const EDGE_PATH_SAMPLES = 9;
+const EDGE_PATH_SAMPLES = EDGE_POINTS;
+/** Grid the visible area is snapped to, layout px. */
+const VISIBLE_GRID = 256;
+
+const sameRect = (a: MapRect | null, b: MapRect | null): boolean =>
+  a === b || (!!a && !!b && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height);
+
+/**
+ * d3 curve factory (ngx-graph's `[curve]`) joining the points with straight segments. The layout already sampled a
+ * smooth curve; ngx-graph's default (a B-spline through the resampled points) took most of the time of drawing the
+ * streams.
+ */
+export function polylineCurve(context: CanvasPath): {
+  lineStart(): void;
+  lineEnd(): void;
+  areaStart(): void;
+  areaEnd(): void;
+  point(x: number, y: number): void;
+} {
+  let first = true;
+  return {
+    lineStart: () => (first = true),
+    lineEnd: () => undefined,
+    areaStart: () => undefined,
+    areaEnd: () => undefined,
+    point: (x: number, y: number) => {
+      if (first) {
+        context.moveTo(x, y);
+        first = false;
+      } else {
+        context.lineTo(x, y);
+      }
+    },
+  };
+}
 
 /**
  * The topology map: ngx-graph (pan, zoom, SVG templates) with {@link TopologyLayout} (groups by cloud / region /
@@ -92,6 +127,7 @@ export class TopologyGraphComponent {
   protected readonly minZoom = MIN_ZOOM;
   protected readonly maxZoom = MAX_ZOOM;
   protected readonly edgePathSamples = EDGE_PATH_SAMPLES;
+  protected readonly curve = polylineCurve;
   /**
    * Map panel size in px (ResizeObserver), handed to ngx-graph as `[view]`: without it ngx-graph measures its parent
    * with getBoundingClientRect on every update, forcing a layout of the whole page each time.
@@ -104,6 +140,12 @@ export class TopologyGraphComponent {
   protected readonly zoom = signal(1);
   /** Overview drawing (see {@link OVERVIEW_BELOW_ZOOM}); exposed as `data-detail` on the map. */
   protected readonly overview = computed(() => this.zoom() < OVERVIEW_BELOW_ZOOM);
+  /**
+   * The part of the map in or near the panel, in layout coordinates: the panel plus a quarter panel on each side,
+   * snapped outwards to a {@link VISIBLE_GRID} px grid so that small pans leave it unchanged. Zoomed in, only the
+   * items inside draw their details. Null until ngx-graph reported its first transform.
+   */
+  protected readonly visible = signal<MapRect | null>(null, { equal: sameRect });
   private readonly wrap = viewChild.required<ElementRef<HTMLElement>>('wrap');
   private readonly graph = viewChild(GraphComponent);
   private readonly graphView = viewChild(GraphComponent, { read: ChangeDetectorRef });
@@ -115,7 +157,7 @@ export class TopologyGraphComponent {
    */
   private readonly graphStarted = signal(false);
 
-  private signature = '';
+  private shape: TopologyShape | null = null;
   private readonly state = inject(TopologyMapState);
 
   protected readonly ariaSummary = computed(() => {
@@ -130,6 +172,7 @@ export class TopologyGraphComponent {
       streams: this.streams,
       selectedId: this.selectedId,
       overview: this.overview,
+      visible: this.visible,
     });
     effect(() => {
       if (this.graph() && !untracked(this.graphStarted)) {
@@ -138,11 +181,11 @@ export class TopologyGraphComponent {
     });
     effect(() => {
       const view = this.view();
-      const signature = topologySignature(view);
-      if (signature === this.signature || !this.graphStarted()) {
+      const shape = topologyShape(view);
+      if (sameShape(this.shape, shape) || !this.graphStarted()) {
         return;
       }
-      this.signature = signature;
+      this.shape = shape;
       this.refill(view);
       untracked(() => this.layoutRequests.update((n) => n + 1));
       this.update$.next(true);
@@ -183,6 +226,25 @@ export class TopologyGraphComponent {
     this.zoom.set(level);
   }
 
+  /** ngx-graph's state changed; on a new transform (pan, zoom) recomputes {@link visible}. */
+  protected moved(state: string): void {
+    const graph = this.graph();
+    const size = this.size();
+    if (state !== 'transform' || !graph || !size) {
+      return;
+    }
+    const zoom = graph.zoomLevel;
+    const width = size[0] / zoom;
+    const height = size[1] / zoom;
+    const left = -graph.panOffsetX / zoom - width / 4;
+    const top = -graph.panOffsetY / zoom - height / 4;
+    const down = (v: number) => Math.floor(v / VISIBLE_GRID) * VISIBLE_GRID;
+    const up = (v: number) => Math.ceil(v / VISIBLE_GRID) * VISIBLE_GRID;
+    const x = down(left);
+    const y = down(top);
+    this.visible.set({ x, y, width: up(left + 1.5 * width) - x, height: up(top + 1.5 * height) - y });
+  }
+
   /**
    * Centres the map on an endpoint, zoomed in to at least {@link FOCUS_ZOOM} so that its details are readable
    * (the table's "Show on map").
@@ -211,8 +273,8 @@ export class TopologyGraphComponent {
       return;
     }
     // ngx-graph's update already laid this shape out: a cache hit.
-    const map =
-      this.layout.run({ nodes: this.nodes, edges: this.links, clusters: this.clusters }) && this.layout.geometry;
+    this.layout.run({ nodes: this.nodes, edges: this.links, clusters: this.clusters });
+    const map = this.layout.geometry;
     if (!map) {
       return;
     }

@@ -42,7 +42,7 @@ export class TopologyLayout implements Layout {
 
   /**
    * Positions the graph's nodes (centre `position`, `dimension`), clusters (box around their endpoints) and edges
-   * (`points`, 9 per stream) in place and returns the same graph. Synchronous: the whole computation for 500
+   * (`points`, EDGE_POINTS per stream) in place and returns the same graph. Synchronous: the whole computation for 500
    * endpoints takes milliseconds, so neither a Web Worker nor an Observable result is needed.
    */
   run(graph: Graph): Graph {
@@ -116,16 +116,40 @@ function shapeKey(nodes: LayoutNodeInput[], edges: LayoutEdgeInput[], settings: 
 }
 
 /**
- * Identity of the map's shape: sorted node ids with their name and group, and sorted edge ids with their ends.
- * Two views with the same signature lay out identically, so only a signature change refills the map's arrays.
+ * What the map's geometry depends on: each endpoint's group and name, each stream's ends. Two views with equal shapes
+ * ({@link sameShape}) lay out identically, so only a shape change refills the map's arrays.
  */
-export function topologySignature(view: TopologyView | null): string {
-  if (!view) {
-    return '';
+export interface TopologyShape {
+  /** `group \u0001 name` by endpoint id. */
+  nodes: ReadonlyMap<string, string>;
+  /** `source \u0001 target` by edge id. */
+  edges: ReadonlyMap<string, string>;
+}
+
+/** The shape of a view (O(endpoints + streams), no sorting: it runs on every status refetch). */
+export function topologyShape(view: TopologyView): TopologyShape {
+  return {
+    nodes: new Map(view.nodes.map((n) => [n.id, `${n.group}\u0001${n.name}`])),
+    edges: new Map(view.edges.map((e) => [e.id, `${e.source}\u0001${e.target}`])),
+  };
+}
+
+/** True when both shapes have the same endpoints (group, name) and streams (ends), in any order. */
+export function sameShape(a: TopologyShape | null, b: TopologyShape): boolean {
+  if (!a || a.nodes.size !== b.nodes.size || a.edges.size !== b.edges.size) {
+    return false;
   }
-  const nodes = view.nodes.map((n) => `${n.id}@${n.group}@${n.name}`).sort();
-  const edges = view.edges.map((e) => `${e.id}:${e.source}>${e.target}`).sort();
-  return JSON.stringify([nodes, edges]);
+  for (const [id, v] of b.nodes) {
+    if (a.nodes.get(id) !== v) {
+      return false;
+    }
+  }
+  for (const [id, v] of b.edges) {
+    if (a.edges.get(id) !== v) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Cluster id used for a node group (`cloud / region / network`). */

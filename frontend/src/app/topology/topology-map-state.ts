@@ -14,7 +14,7 @@ import {
 } from '../shared/state-presentation';
 import { clusterId } from './topology-layout';
 
-/** What an endpoint box shows. `key` identifies the content: two models with the same key draw the same. */
+/** What an endpoint box shows. `key` ({@link nodeKey}) identifies it: two models with the same key draw the same. */
 export interface NodeVm {
   key: string;
   node: TopologyNode;
@@ -29,7 +29,7 @@ export interface NodeVm {
   alerts: readonly AlertView[];
 }
 
-/** What a stream line shows. `key` identifies the content, as for {@link NodeVm}. */
+/** What a stream line shows. `key` ({@link edgeKey}) identifies it, as for {@link NodeVm}. */
 export interface EdgeVm {
   key: string;
   edge: TopologyEdge;
@@ -46,6 +46,14 @@ export interface EdgeVm {
   alerts: readonly AlertView[];
 }
 
+/** A rectangle of the map in layout coordinates (px at zoom 1): top-left corner and size. */
+export interface MapRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 /** The graph component's signals the map items read. */
 export interface TopologyMapSources {
   view: Signal<TopologyView>;
@@ -54,17 +62,19 @@ export interface TopologyMapSources {
   selectedId: Signal<string | null>;
   /** True while the map draws its overview (zoomed out). */
   overview: Signal<boolean>;
+  /** The part of the map in (or near) the panel; null until the first pan/zoom is known (then: everything). */
+  visible: Signal<MapRect | null>;
 }
 
-const sameKey = <T extends { key: string }>(a: T | undefined, b: T | undefined): boolean => a?.key === b?.key;
 const NO_ALERTS: readonly AlertView[] = [];
 
 /**
  * Per-item view models of the topology map, one signal per endpoint, stream and group, each recomputed from the
- * latest view but changing only when what that item draws changes (`equal` on {@link NodeVm.key}). The node, edge
- * and group components read only their own item's signal, so a status change that touches one endpoint re-checks
- * that endpoint's component and its streams, not the whole map (ngx-graph's own template, with per-item getters,
- * is not re-run either). Provided by the graph component; {@link connect} must be called before any item is read.
+ * latest view but changing only when what that item draws changes: the item's inputs are reduced to a key first
+ * ({@link nodeKey}, {@link edgeKey}) and an unchanged key returns the previous model object. The node, edge and group
+ * components read only their own item's signal, so a status change that touches one endpoint re-checks that
+ * endpoint's component and its streams, not the whole map (ngx-graph's own template, with per-item getters, is not
+ * re-run either). Provided by the graph component; {@link connect} must be called before any item is read.
  */
 @Injectable()
 export class TopologyMapState {
@@ -73,6 +83,8 @@ export class TopologyMapState {
   private readonly nodeSignals = new Map<string, Signal<NodeVm | undefined>>();
   private readonly edgeSignals = new Map<string, Signal<EdgeVm | undefined>>();
   private readonly groupSignals = new Map<string, Signal<number>>();
+  private readonly nodeModels = new Map<string, NodeVm>();
+  private readonly edgeModels = new Map<string, EdgeVm>();
 
   private readonly nodesById = computed(() => new Map(this.sources.view().nodes.map((n) => [n.id, n] as const)));
   private readonly edgesById = computed(() => new Map(this.sources.view().edges.map((e) => [e.id, e] as const)));
@@ -99,17 +111,39 @@ export class TopologyMapState {
     return this.sources.selectedId;
   }
 
+  /**
+   * True when the box centred on (`x`, `y`) of `width` × `height` px (layout coordinates) overlaps the part of the
+   * map in or near the panel. Reads the visible-area signal: the items re-evaluate it as the map pans and zooms.
+   */
+  inView(x: number, y: number, width = 0, height = 0): boolean {
+    const r = this.sources.visible();
+    return (
+      !r ||
+      (x + width / 2 >= r.x &&
+        x - width / 2 <= r.x + r.width &&
+        y + height / 2 >= r.y &&
+        y - height / 2 <= r.y + r.height)
+    );
+  }
+
   /** The model of one endpoint box; undefined once the endpoint left the view. */
   node(id: string): Signal<NodeVm | undefined> {
     let s = this.nodeSignals.get(id);
     if (!s) {
-      s = computed(
-        () => {
-          const node = this.nodesById().get(id);
-          return node ? nodeVm(node, this.alerts.firingByEndpoint().get(id) ?? NO_ALERTS) : undefined;
-        },
-        { equal: sameKey },
-      );
+      s = computed(() => {
+        const node = this.nodesById().get(id);
+        if (!node) {
+          return undefined;
+        }
+        const alerts = this.alerts.firingByEndpoint().get(id) ?? NO_ALERTS;
+        const previous = this.nodeModels.get(id);
+        if (previous?.key === nodeKey(node, alerts)) {
+          return previous;
+        }
+        const vm = nodeVm(node, alerts);
+        this.nodeModels.set(id, vm);
+        return vm;
+      });
       this.nodeSignals.set(id, s);
     }
     return s;
@@ -119,18 +153,21 @@ export class TopologyMapState {
   edge(id: string): Signal<EdgeVm | undefined> {
     let s = this.edgeSignals.get(id);
     if (!s) {
-      s = computed(
-        () => {
-          const edge = this.edgesById().get(id);
-          if (!edge) {
-            return undefined;
-          }
-          const stream = this.sources.streams().get(id);
-          const alerts = stream ? (this.alerts.firingByStream().get(stream.id) ?? NO_ALERTS) : NO_ALERTS;
-          return edgeVm(edge, stream, alerts);
-        },
-        { equal: sameKey },
-      );
+      s = computed(() => {
+        const edge = this.edgesById().get(id);
+        if (!edge) {
+          return undefined;
+        }
+        const stream = this.sources.streams().get(id);
+        const alerts = stream ? (this.alerts.firingByStream().get(stream.id) ?? NO_ALERTS) : NO_ALERTS;
+        const previous = this.edgeModels.get(id);
+        if (previous?.key === edgeKey(edge, stream, alerts)) {
+          return previous;
+        }
+        const vm = edgeVm(edge, stream, alerts);
+        this.edgeModels.set(id, vm);
+        return vm;
+      });
       this.edgeSignals.set(id, s);
     }
     return s;
@@ -150,7 +187,9 @@ export class TopologyMapState {
   prune(nodeIds: ReadonlySet<string>, edgeIds: ReadonlySet<string>, groupIds: ReadonlySet<string>): void {
     for (const [map, keep] of [
       [this.nodeSignals, nodeIds],
+      [this.nodeModels, nodeIds],
       [this.edgeSignals, edgeIds],
+      [this.edgeModels, edgeIds],
       [this.groupSignals, groupIds],
     ] as const) {
       for (const id of [...map.keys()]) {
@@ -169,13 +208,42 @@ function truncate(text: string, max: number): string {
 const alertsKey = (alerts: readonly AlertView[]): string =>
   alerts.map((a) => `${a.id}:${a.severity}:${a.summary}`).join('\u0002');
 
+/** Everything an endpoint box shows depends on, as one string (cheaper than building the model). */
+export function nodeKey(node: TopologyNode, alerts: readonly AlertView[]): string {
+  return [
+    node.name,
+    node.reachability,
+    node.role,
+    node.serverVersion ?? '',
+    node.cloud,
+    node.region ?? '',
+    node.network ?? '',
+    alertsKey(alerts),
+  ].join('\u0001');
+}
+
+/** Everything a stream line shows depends on, as one string (cheaper than building the model). */
+export function edgeKey(edge: TopologyEdge, stream: StreamView | undefined, alerts: readonly AlertView[]): string {
+  return [
+    edge.subscription,
+    edge.state,
+    edge.lagBytes ?? '',
+    edge.publications.join(','),
+    stream?.id ?? '',
+    stream?.level ?? '',
+    stream?.lag.bytes ?? '',
+    stream?.lag.seconds ?? '',
+    alertsKey(alerts),
+  ].join('\u0001');
+}
+
 /** The box model of an endpoint and its firing alerts. */
 export function nodeVm(node: TopologyNode, alerts: readonly AlertView[]): NodeVm {
   const state = nodeStateView(node.reachability);
   const line1 = `${node.role} · ${node.serverVersion ? 'PG ' + node.serverVersion : 'version n/a'}`;
   const line2 = truncate([node.cloud, node.region, node.network].filter(Boolean).join(' / '), 34);
   return {
-    key: [node.name, node.reachability, line1, line2, alertsKey(alerts)].join('\u0001'),
+    key: nodeKey(node, alerts),
     node,
     state,
     shortName: truncate(node.name, 28),
@@ -204,7 +272,7 @@ export function edgeVm(edge: TopologyEdge, stream: StreamView | undefined, alert
     `; publications ${edge.publications.join(', ')}${stream ? '. Click to open the stream.' : ''}`;
   const streamId = stream?.id ?? null;
   return {
-    key: [edge.state, label, stream?.level ?? '', title, streamId ?? '', alertsKey(alerts)].join('\u0001'),
+    key: edgeKey(edge, stream, alerts),
     edge,
     state,
     label,

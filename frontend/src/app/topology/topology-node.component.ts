@@ -6,7 +6,9 @@ import { TopologyMapState } from './topology-map-state';
 /**
  * One endpoint box of the topology map (`<svg:g prmTopologyNode>` in ngx-graph's node template). Reads only its own
  * model ({@link TopologyMapState.node}), the overview flag and the selection, so a status change re-checks this
- * component alone. Everything that changes is bound inside its own template (the inner `g` carries
+ * component alone. Zoomed in, only the boxes in or near the panel draw their details (a 1 000-endpoint map zoomed in
+ * shows a few dozen), the others keep the overview's name and icon. Everything that changes is bound inside its own
+ * template (the inner `g` carries
  * `data-testid="node-<name>"` and `data-state`, the reachability): a signal read in a host binding would be checked
  * as part of ngx-graph's view and re-run ngx-graph's whole template.
  */
@@ -23,7 +25,7 @@ import { TopologyMapState } from './topology-map-state';
         <svg:title>{{ vm.node.name }}: {{ vm.state.label }} ({{ vm.state.description }})</svg:title>
         <svg:rect class="frame" rx="6" ry="6" [attr.width]="width()" [attr.height]="height()" />
         <svg:rect class="stripe" x="0" y="0" width="5" [attr.height]="height()" rx="2" />
-        @if (overview()) {
+        @if (!detailed()) {
           <svg:text x="14" y="34" class="name overview">{{ vm.overviewName }}</svg:text>
           <svg:path class="state-icon" [attr.d]="vm.iconPath" transform="translate(14 48) scale(1.2)" />
         } @else {
@@ -54,13 +56,18 @@ import { TopologyMapState } from './topology-map-state';
 export class TopologyNodeComponent {
   /** Endpoint id. */
   readonly nodeId = input.required<string>();
-  /** Box size from the layout, px. */
+  /** Box centre and size from the layout, px. */
+  readonly x = input.required<number>();
+  readonly y = input.required<number>();
   readonly width = input.required<number>();
   readonly height = input.required<number>();
 
   private readonly state = inject(TopologyMapState);
   protected readonly vm = computed(() => this.state.node(this.nodeId())());
-  protected readonly overview = this.state.overview;
+  /** Details (role, version, group, state text) only when zoomed in and in or near the panel. */
+  protected readonly detailed = computed(
+    () => !this.state.overview() && this.state.inView(this.x(), this.y(), this.width(), this.height()),
+  );
   protected readonly boxClass = computed(() => {
     const vm = this.vm();
     if (!vm) {

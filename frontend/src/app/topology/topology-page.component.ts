@@ -25,7 +25,7 @@ import { TopologyGraphComponent } from './topology-graph.component';
  * screen-reader users; a 500-endpoint fleet has 1 000+ stream rows, whose rendering (≈ 40 DOM nodes each) would cost
  * more than the map itself. Problem rows come first, so what needs attention is always within the first rows.
  */
-export const TABLE_ROWS = 50;
+export const TABLE_ROWS = 25;
 
 /** `items` with those `needsAttention` accepts first, each part in its original order. */
 export function problemsFirst<T>(items: readonly T[], needsAttention: (item: T) => boolean): T[] {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { type MetricSample } from './metric-sample.repository.js';
 import { type StreamRecord } from './stream.repository.js';
 import { type EffectiveThresholds } from './threshold.repository.js';
+import { type WalSample } from './wal-sample.repository.js';
 
 /** The stored detail: `StreamDetailView` without `errors` (those live in `replication_error`). */
 export type StoredStreamDetail = Omit<StreamDetailView, 'errors'>;
@@ -41,6 +42,12 @@ export interface StreamDerivationRow {
   thresholds: EffectiveThresholds;
   /** ISO time of its newest row in `replication_error`; null when none. */
   lastLogErrorAt: string | null;
+  /**
+   * The publisher's earliest WAL sample beyond the `confirmed_flush_lsn` of the stream's slot, as the source's
+   * stored snapshot reports it (its logical slot named `slotName`); see `WalSampleRepository.earliestAfter`. Null
+   * when there is no source, no such slot or position, or no sample beyond it.
+   */
+  earliestUnconfirmed: WalSample | null;
 }
 
 /** Result of {@link StreamStatusRepository.listForDerivation}. */
@@ -68,6 +75,7 @@ interface DerivationRow {
   warning_seconds: number | null;
   critical_seconds: number | null;
   last_error_at: string | null;
+  earliest: { sampled_at: string; lsn: string } | null;
 }
 
 /** Latest derived status per stream (table `stream_status`, one row per stream, replaced on every derivation). */
@@ -138,8 +146,9 @@ export class StreamStatusRepository {
   /**
    * Everything the monitor reads to re-derive the streams touching `endpointId` (as subscriber or publisher), in
    * one statement: each stream (ordered by target endpoint, then subscription name) with its latest status, its
-   * effective thresholds (see `ThresholdRepository.effective`) and the time of its newest logged replication error;
-   * plus the latest snapshots of the streams' other ends (`endpoint_status`; `endpointId`'s own is not read).
+   * effective thresholds (see `ThresholdRepository.effective`), the time of its newest logged replication error and
+   * the publisher's earliest WAL sample not yet confirmed by its slot; plus the latest snapshots of the streams'
+   * other ends (`endpoint_status`; `endpointId`'s own is not read). Call after `endpointId`'s snapshot is stored.
    */
   async listForDerivation(endpointId: string): Promise<StreamDerivationInputs> {
     return (await this.listForDerivationMany([endpointId])).get(endpointId)!;
@@ -171,7 +180,18 @@ export class StreamStatusRepository {
              'warning_seconds', CASE WHEN t.stream_id IS NOT NULL THEN t.warning_seconds ELSE g.warning_seconds END,
              'critical_seconds',
                CASE WHEN t.stream_id IS NOT NULL THEN t.critical_seconds ELSE g.critical_seconds END,
-             'last_error_at', (SELECT max(re.at) FROM replication_error re WHERE re.stream_id = s.id)
+             'last_error_at', (SELECT max(re.at) FROM replication_error re WHERE re.stream_id = s.id),
+             'earliest', (SELECT json_build_object('sampled_at', w.sampled_at, 'lsn', w.lsn::text)
+                 FROM endpoint_status es
+                 CROSS JOIN LATERAL (
+                   SELECT (sl ->> 'confirmedFlushLsn')::pg_lsn AS lsn
+                     FROM jsonb_array_elements(es.status -> 'slots') WITH ORDINALITY AS x(sl, n)
+                    WHERE sl ->> 'name' = s.slot_name AND sl ->> 'slotType' = 'logical'
+                    ORDER BY x.n LIMIT 1) cf
+                 CROSS JOIN LATERAL (
+                   SELECT sampled_at, lsn FROM wal_sample
+                    WHERE endpoint_id = es.endpoint_id AND lsn > cf.lsn ORDER BY sampled_at LIMIT 1) w
+                WHERE es.endpoint_id = s.source_endpoint_id)
            ) ORDER BY s.target_endpoint_id, s.subscription_name), '[]'::json)
            FROM s LEFT JOIN stream_status st ON st.stream_id = s.id
                   LEFT JOIN threshold t ON t.stream_id = s.id
@@ -212,6 +232,7 @@ export class StreamStatusRepository {
         overridden: r.overridden,
       },
       lastLogErrorAt: r.last_error_at ? iso(r.last_error_at) : null,
+      earliestUnconfirmed: r.earliest ? { sampledAt: iso(r.earliest.sampled_at), lsn: r.earliest.lsn } : null,
     }));
     return new Map(
       ids.map((id) => [

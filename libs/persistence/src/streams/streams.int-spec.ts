@@ -562,25 +562,34 @@ describe('stream monitoring tables (real PostgreSQL)', () => {
       expect(await statuses.currentParts([])).toEqual({ thresholds: new Map(), newestErrorAt: new Map() });
     });
 
-    it('earliestAfterMany: one lookup per pair, in input order', async () => {
+    it('listForDerivation: the earliest WAL sample beyond the slot position of the source snapshot', async () => {
+      const [withSlot, noSlot, noSource] = await streams.upsertDiscovered(subId, [
+        { subscriptionName: 'w1', sourceEndpointId: thirdId, publications: [], slotName: 'w1' },
+        { subscriptionName: 'w2', sourceEndpointId: thirdId, publications: [], slotName: 'missing' },
+        { subscriptionName: 'w3', sourceEndpointId: null, publications: [], slotName: 'w1' },
+      ]);
+      const statusRepo = new EndpointStatusRepository(ds);
+      // the slot also appears as physical first: only the logical one counts
+      const third = snapshot(thirdId, [{ name: 'w1', slotType: 'logical' }]);
+      third.slots = [{ ...third.slots[0], slotType: 'physical', confirmedFlushLsn: '0/1' } as never, ...third.slots];
+      third.slots[1] = { ...third.slots[1], confirmedFlushLsn: '0/150' };
+      await statusRepo.upsert(third);
       await wal.insertIfChanged(thirdId, '2026-04-01T00:00:00Z', '0/100');
       await wal.insertIfChanged(thirdId, '2026-04-01T00:00:01Z', '0/200');
-      const pairs = [
-        { endpointId: thirdId, lsn: '0/150' },
-        { endpointId: thirdId, lsn: '0/200' },
-        { endpointId: thirdId, lsn: '0/0' },
-        { endpointId: subId, lsn: '0/0' },
-      ];
-      expect(await wal.earliestAfterMany(pairs)).toEqual([
-        { sampledAt: '2026-04-01T00:00:01.000Z', lsn: '0/200' },
-        null,
-        { sampledAt: '2026-04-01T00:00:00.000Z', lsn: '0/100' },
-        null,
-      ]);
-      expect(await Promise.all(pairs.map((p) => wal.earliestAfter(p.endpointId, p.lsn)))).toEqual(
-        await wal.earliestAfterMany(pairs),
-      );
-      expect(await wal.earliestAfterMany([])).toEqual([]);
+      await wal.insertIfChanged(thirdId, '2026-04-01T00:00:02Z', '0/300');
+      const byId = new Map((await statuses.listForDerivation(subId)).streams.map((r) => [r.stream.id, r]));
+      expect(byId.get(withSlot.id)?.earliestUnconfirmed).toEqual(await wal.earliestAfter(thirdId, '0/150'));
+      expect(byId.get(withSlot.id)?.earliestUnconfirmed).toEqual({
+        sampledAt: '2026-04-01T00:00:01.000Z',
+        lsn: '0/200',
+      });
+      expect(byId.get(noSlot.id)?.earliestUnconfirmed).toBeNull();
+      expect(byId.get(noSource.id)?.earliestUnconfirmed).toBeNull();
+      // caught up: nothing beyond the position
+      third.slots[1] = { ...third.slots[1], confirmedFlushLsn: '0/300' };
+      await statusRepo.upsert(third);
+      const caughtUp = (await statuses.listForDerivation(subId)).streams.find((r) => r.stream.id === withSlot.id);
+      expect(caughtUp?.earliestUnconfirmed).toBeNull();
     });
   });
 });

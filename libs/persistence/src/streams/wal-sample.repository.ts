@@ -81,25 +81,6 @@ export class WalSampleRepository {
     return rows[0] ? toSample(rows[0]) : null;
   }
 
-  /**
-   * {@link earliestAfter} for many `(endpointId, lsn)` pairs in one statement.
-   * @returns one entry per pair, in input order (null where no sample lies beyond that LSN).
-   */
-  async earliestAfterMany(pairs: { endpointId: string; lsn: string }[]): Promise<(WalSample | null)[]> {
-    if (pairs.length === 0) return [];
-    const rows = (await this.dataSource.query(
-      `SELECT q.i::int AS i, w.sampled_at, w.lsn::text AS lsn
-         FROM unnest($1::uuid[], $2::pg_lsn[]) WITH ORDINALITY AS q(endpoint_id, after, i)
-         CROSS JOIN LATERAL (SELECT sampled_at, lsn FROM wal_sample
-                              WHERE endpoint_id = q.endpoint_id AND lsn > q.after
-                              ORDER BY sampled_at LIMIT 1) w`,
-      [pairs.map((p) => p.endpointId), pairs.map((p) => p.lsn)],
-    )) as (Row & { i: number })[];
-    const out: (WalSample | null)[] = pairs.map(() => null);
-    for (const r of rows) out[r.i - 1] = toSample(r);
-    return out;
-  }
-
   /** The endpoint's newest sample; null when none. */
   async latest(endpointId: string): Promise<WalSample | null> {
     const rows = (await this.dataSource.query(

@@ -87,8 +87,9 @@ export class MonitorPollService implements OnApplicationShutdown {
   }
 
   /**
-   * Polls one endpoint, upserts its snapshot and emits `status.updated` ({@link StatusUpdatedEvent}), then
-   * re-derives the streams touching it (`StreamStatusService.afterPoll`, which emits `stream.updated`), then enqueues
+   * Polls one endpoint, upserts its snapshot (meanwhile records its WAL position and stream catalog:
+   * `StreamStatusService.recordCatalog`) and emits `status.updated` ({@link StatusUpdatedEvent}), then re-derives the
+   * streams touching it (`StreamStatusService.deriveStreams`, which emits `stream.updated`), then enqueues
    * an `alert-eval` job for the snapshot when the alerter's enqueuer is present (`ALERT_EVAL_ENQUEUER`, optional).
    * The endpoint comes from the `EndpointDirectory` (no statement while fresh); its previous snapshot is read while
    * the endpoint answers. An endpoint deleted meanwhile has its session closed and nothing stored.
@@ -110,11 +111,15 @@ export class MonitorPollService implements OnApplicationShutdown {
     if (status.reachability !== 'reachable' && before?.reachability !== status.reachability) {
       this.logger.warn(`endpoint ${endpoint.name} (${endpointId}) unreachable: ${status.lastError?.code}`);
     }
+    // The stream catalog is synced while the snapshot is stored (neither needs the other).
+    const catalog = this.streams.recordCatalog(endpoint, status);
+    catalog.catch(() => undefined); // awaited below
     await this.store.saveStatus(status);
+    const removed = await catalog;
     await this.ingestLogs(endpoint, status);
     const event: StatusUpdatedEvent = { endpointIds: [endpointId], at: status.checkedAt };
     await this.events.emit(EventPattern.StatusUpdated, event);
-    await this.streams.afterPoll(endpoint, status);
+    await this.streams.deriveStreams(endpoint, status, removed);
     // Durable alert evaluation of this snapshot (alerter); a Redis failure fails the job like the event bus would.
     await this.alertEval?.enqueue({ endpointId, checkedAt: status.checkedAt });
     return status;

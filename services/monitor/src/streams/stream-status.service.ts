@@ -20,7 +20,6 @@ import {
   type StreamStatusRecord,
   StreamStatusRepository,
   type StreamSync,
-  type WalSample,
   WalSampleRepository,
 } from '@prm/persistence';
 
@@ -372,8 +371,9 @@ interface CatalogInput {
  * Metadata cost per poll, whatever the number of streams and endpoints: the endpoint list comes from the
  * {@link EndpointDirectory} (no statement while fresh); then one WAL-sample insert and one stream sync (in
  * parallel, reachable endpoints only), one read of everything the derivations need
- * (`StreamStatusRepository.listForDerivation`), one WAL-sample lookup for all slots, and one write of every stream
- * status and metric sample (`StreamStatusRepository.saveMany`). A subscriber whose conninfo prm may not read adds
+ * (`StreamStatusRepository.listForDerivation`: streams, statuses, thresholds, errors, the other ends' snapshots, the
+ * publishers' WAL samples) and one write of every stream status and metric sample
+ * (`StreamStatusRepository.saveMany`). A subscriber whose conninfo prm may not read adds
  * one statement (the endpoints holding its slots). Each of these statements is shared by the polls running at the
  * same time ({@link Coalescer}): polls finishing together cost one statement of each kind per batch.
  */
@@ -386,7 +386,6 @@ export class StreamStatusService {
   private readonly walWrites: Coalescer<WalSampleInput, boolean>;
   private readonly syncs: Coalescer<CatalogInput, StreamSync>;
   private readonly reads: Coalescer<string, StreamDerivationInputs>;
-  private readonly walReads: Coalescer<{ endpointId: string; lsn: string }, WalSample | null>;
   private readonly writes: Coalescer<{ records: StreamStatusRecord[]; samples: MetricSample[] }, void>;
 
   /**
@@ -411,7 +410,6 @@ export class StreamStatusService {
       const found = await statuses.listForDerivationMany(ids);
       return ids.map((id) => found.get(id)!);
     });
-    this.walReads = new Coalescer((pairs) => walSamples.earliestAfterMany(pairs));
     this.writes = new Coalescer<{ records: StreamStatusRecord[]; samples: MetricSample[] }, void>(async (batch) => {
       await statuses.saveMany(
         batch.flatMap((b) => b.records),
@@ -427,22 +425,43 @@ export class StreamStatusService {
   clock: () => Date = () => new Date();
 
   /**
-   * Runs after `endpoint`'s poll stored `status`. `stream.updated` names the streams re-derived and those removed
-   * (their subscription vanished from the subscriber's catalog); none is emitted when neither exists.
+   * Runs after `endpoint`'s poll stored `status`: {@link recordCatalog}, then {@link deriveStreams}.
    * @returns ids of the streams re-derived (empty when none touch the endpoint).
    * @throws only for failures of prm's metadata store or event bus.
    */
   async afterPoll(endpoint: EndpointView, status: EndpointStatus): Promise<string[]> {
-    const now = this.clock();
-    const reachable = status.reachability === 'reachable';
+    return this.deriveStreams(endpoint, status, await this.recordCatalog(endpoint, status));
+  }
+
+  /**
+   * The first half of {@link afterPoll}, which needs only the new snapshot (not yet stored): on a reachable
+   * endpoint, records its WAL position and brings its streams in step with its subscriptions (the two statements in
+   * parallel). The monitor runs it while the snapshot is being stored.
+   * @returns ids of the streams removed (their subscription vanished from the subscriber's catalog).
+   * @throws only for failures of prm's metadata store.
+   */
+  async recordCatalog(endpoint: EndpointView, status: EndpointStatus): Promise<string[]> {
+    if (status.reachability !== 'reachable') return [];
     const endpoints = await this.directory.list();
     const [, removed] = await Promise.all([
-      reachable && status.walLsn && status.serverTime
+      status.walLsn && status.serverTime
         ? this.walWrites.submit({ endpointId: endpoint.id, sampledAt: status.serverTime, lsn: status.walLsn })
         : null,
-      reachable ? this.syncStreams(endpoint, status, endpoints) : [],
+      this.syncStreams(endpoint, status, endpoints),
     ]);
+    return removed;
+  }
 
+  /**
+   * The second half of {@link afterPoll}, once `status` is stored and {@link recordCatalog} done: re-derives every
+   * stream touching the endpoint, stores their statuses and samples, and emits `stream.updated` naming the streams
+   * re-derived and `removed`; none is emitted when both are empty.
+   * @returns ids of the streams re-derived (empty when none touch the endpoint).
+   * @throws only for failures of prm's metadata store or event bus.
+   */
+  async deriveStreams(endpoint: EndpointView, status: EndpointStatus, removed: string[]): Promise<string[]> {
+    const now = this.clock();
+    const endpoints = await this.directory.list();
     const inputs = await this.reads.submit(endpoint.id);
     if (inputs.streams.length === 0) {
       await this.maybePurge(now);
@@ -457,22 +476,10 @@ export class StreamStatusService {
     statusById.set(endpoint.id, status);
     const statusOf = (id: string | null): EndpointStatus | null => (id === null ? null : (statusById.get(id) ?? null));
 
-    // The earliest WAL sample beyond each stream's slot position.
-    const earliest = await Promise.all(
-      inputs.streams.map(({ stream }) => {
-        const slot = statusOf(stream.sourceEndpointId)?.slots.find(
-          (s) => s.name === stream.slotName && s.slotType === 'logical',
-        );
-        return stream.sourceEndpointId && slot?.confirmedFlushLsn
-          ? this.walReads.submit({ endpointId: stream.sourceEndpointId, lsn: slot.confirmedFlushLsn })
-          : null;
-      }),
-    );
-
     const records: StreamStatusRecord[] = [];
     const samples: MetricSample[] = [];
     const details: StoredStreamDetail[] = [];
-    inputs.streams.forEach(({ stream, previous, thresholds, lastLogErrorAt }, i) => {
+    for (const { stream, previous, thresholds, lastLogErrorAt, earliestUnconfirmed } of inputs.streams) {
       const { detail, tracking } = deriveStream({
         stream,
         target: byId.get(stream.targetEndpointId) ?? null,
@@ -481,7 +488,7 @@ export class StreamStatusService {
         sourceStatus: statusOf(stream.sourceEndpointId),
         previous,
         thresholds,
-        earliestUnconfirmed: earliest[i],
+        earliestUnconfirmed,
         lastLogErrorAt,
         now,
         settings: this.settings,
@@ -501,7 +508,7 @@ export class StreamStatusService {
         backfillPercent: detail.backfill?.percent ?? null,
       });
       details.push(detail);
-    });
+    }
     await this.writes.submit({ records, samples });
     for (const d of details) recordStreamLag(d);
     await this.maybePurge(now);

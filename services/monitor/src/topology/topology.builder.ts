@@ -58,21 +58,36 @@ export function findPublisher(
   return publisherFinder(endpoints, statuses)(sub, subscriber);
 }
 
+const hostPortKey = (host: string, port: number): string => `${normalizeHost(host)}\t${port}`;
+
+/** Host/port indexes of endpoint lists, kept while the list lives (the monitor reuses its list between polls). */
+const hostPortIndexes = new WeakMap<readonly EndpointView[], ReadonlyMap<string, EndpointView[]>>();
+
+/** `endpoints` by normalized host and port, each bucket in list order; built once per list (lists are not mutated). */
+function hostPortIndex(endpoints: readonly EndpointView[]): ReadonlyMap<string, EndpointView[]> {
+  let index = hostPortIndexes.get(endpoints);
+  if (!index) {
+    const built = new Map<string, EndpointView[]>();
+    for (const e of endpoints) {
+      const k = hostPortKey(e.host, e.port);
+      built.set(k, [...(built.get(k) ?? []), e]);
+    }
+    hostPortIndexes.set(endpoints, (index = built));
+  }
+  return index;
+}
+
 /**
- * {@link findPublisher} for many subscriptions: indexes `endpoints` once by normalized host and port (and, on first
- * need, by the logical slots their snapshots hold), so each lookup costs a map access instead of a scan.
+ * {@link findPublisher} for many subscriptions: indexes `endpoints` by normalized host and port (once per list: the
+ * index is kept with the array, which must not be mutated afterwards) and, on first need, by the logical slots their
+ * snapshots hold, so each lookup costs a map access instead of a scan.
  * @returns `(subscription, subscriber) => publisher | null`, with exactly the rules of {@link findPublisher}.
  */
 export function publisherFinder(
   endpoints: EndpointView[],
   statuses: ReadonlyMap<string, EndpointStatus>,
 ): (sub: SubscriptionInfo, subscriber: EndpointView) => EndpointView | null {
-  const key = (host: string, port: number) => `${normalizeHost(host)}\t${port}`;
-  const byHostPort = new Map<string, EndpointView[]>();
-  for (const e of endpoints) {
-    const k = key(e.host, e.port);
-    byHostPort.set(k, [...(byHostPort.get(k) ?? []), e]);
-  }
+  const byHostPort = hostPortIndex(endpoints);
   let slotHolders: Map<string, EndpointView[]> | null = null;
   const holdersOf = (slotName: string): EndpointView[] => {
     if (!slotHolders) {
@@ -88,7 +103,7 @@ export function publisherFinder(
   };
   return (sub, subscriber) => {
     if (sub.publisherHost !== null) {
-      const onHostPort = byHostPort.get(key(sub.publisherHost, sub.publisherPort ?? DEFAULT_PG_PORT)) ?? [];
+      const onHostPort = byHostPort.get(hostPortKey(sub.publisherHost, sub.publisherPort ?? DEFAULT_PG_PORT)) ?? [];
       if (sub.publisherDbname !== null) {
         const exact = onHostPort.filter((e) => e.dbname === sub.publisherDbname);
         return exact.length >= 1 ? exact[0] : null;
