@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,5 +122,80 @@ describe('deploy/docker/healthcheck.mjs', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     expect((await run(process.execPath, [script('healthcheck.mjs')], { PRM_PORT: String(freePort) })).code).toBe(1);
     expect((await run(process.execPath, [script('healthcheck.mjs'), 'deep'], { PRM_PORT: String(port) })).code).toBe(2);
+  });
+});
+
+describe('deploy/docker/rds-ca-bundle.mjs (the image build’s RDS CA bundle)', () => {
+  let dir: string;
+  let server: HttpsServer;
+  let base: string;
+  const openssl = (args: string[]) => run('openssl', args, {}).then((r) => expect(r.err).not.toMatch(/error/i));
+  const cert = (name: string, subject: string, ext: string[] = []) =>
+    openssl(
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30'].concat(
+        ['-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`), '-subj', subject],
+        ext,
+      ),
+    );
+  const bundle = (file: string, ...args: string[]) =>
+    run(process.execPath, [script('rds-ca-bundle.mjs'), join(dir, file), ...args], {
+      NODE_EXTRA_CA_CERTS: join(dir, 'tls.pem'),
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prm-rds-ca-'));
+    await cert('rds', '/C=US/O=Amazon Web Services, Inc./OU=Amazon RDS/CN=Amazon RDS test Root CA');
+    await cert('foreign', '/CN=Some Other CA');
+    await cert('leaf', '/OU=Amazon RDS/CN=db.example', ['-addext', 'basicConstraints=critical,CA:FALSE']);
+    await cert('tls', '/CN=127.0.0.1', ['-addext', 'subjectAltName=IP:127.0.0.1']);
+    const rdsPem = readFileSync(join(dir, 'rds.pem'));
+    server = createHttpsServer(
+      { key: readFileSync(join(dir, 'tls.key')), cert: readFileSync(join(dir, 'tls.pem')) },
+      (req, res) => {
+        if (req.url === '/global-bundle.pem') res.writeHead(200).end(rdsPem);
+        else if (req.url === '/moved') res.writeHead(302, { location: '/global-bundle.pem' }).end();
+        else res.writeHead(404).end('<html>not found</html>');
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a bundle already in deploy/certs without downloading (the URL is never reached)', async () => {
+    const r = await bundle('rds.pem', 'https://127.0.0.1:1/unreachable.pem');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/1 Amazon RDS CA certificates \(0 expired\), kept from deploy\/certs, sha256 [0-9a-f]{64}/);
+  });
+
+  it('fetches the bundle over HTTPS when absent, checks it and writes it', async () => {
+    const r = await bundle('fetched.pem', `${base}/global-bundle.pem`);
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`fetched from ${base}/global-bundle.pem`);
+    expect(readFileSync(join(dir, 'fetched.pem'), 'utf8')).toBe(readFileSync(join(dir, 'rds.pem'), 'utf8'));
+  });
+
+  it('stops the build on a foreign CA, a leaf certificate or an error page, naming the certificate', async () => {
+    const foreign = await bundle('foreign.pem');
+    expect(foreign.code).toBe(1);
+    expect(foreign.err).toContain('certificate 1 is not an Amazon RDS CA: CN=Some Other CA');
+    const leaf = await bundle('leaf.pem');
+    expect(leaf.err).toContain('certificate 1 is not a CA certificate');
+    writeFileSync(join(dir, 'page.pem'), '<html>captive portal</html>');
+    expect((await bundle('page.pem')).err).toContain('no PEM certificate in it');
+  });
+
+  it('refuses plain HTTP, redirects, error answers and unreachable hosts, and writes nothing', async () => {
+    expect((await bundle('a.pem', 'http://127.0.0.1:1/x.pem')).err).toContain('HTTPS only');
+    expect((await bundle('b.pem', `${base}/moved`)).err).toContain(`GET ${base}/moved failed`);
+    expect((await bundle('c.pem', `${base}/nope.pem`)).err).toContain('answered 404');
+    const down = await bundle('d.pem', 'https://127.0.0.1:1/x.pem');
+    expect(down.code).toBe(1);
+    expect(down.err).toContain('GET https://127.0.0.1:1/x.pem failed');
+    for (const f of ['a.pem', 'b.pem', 'c.pem', 'd.pem']) expect(existsSync(join(dir, f))).toBe(false);
   });
 });

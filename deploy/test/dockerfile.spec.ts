@@ -18,7 +18,12 @@ describe('deploy/Dockerfile (production image)', () => {
 
   it('is multi-stage: build (npm ci + npm run build), production deps (npm ci --omit=dev), runtime', () => {
     const froms = instructions.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(froms).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE} AS prod-deps', '${NODE_IMAGE} AS runtime']);
+    expect(froms).toEqual([
+      '${NODE_IMAGE} AS build',
+      '${NODE_IMAGE} AS prod-deps',
+      '${NODE_IMAGE} AS certs',
+      '${NODE_IMAGE} AS runtime',
+    ]);
     expect(text).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
     const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.some((r) => r.startsWith('npm ci ') && !r.includes('--omit=dev'))).toBe(true);
@@ -26,26 +31,34 @@ describe('deploy/Dockerfile (production image)', () => {
     expect(runs.some((r) => r.includes('npm ci --omit=dev'))).toBe(true);
   });
 
-  it('ships only production node_modules, package.json, dist (without libs/testing, scripts), the two scripts and deploy/certs', () => {
+  it('ships only production node_modules, package.json, dist (without libs/testing, scripts), the two scripts and the certs', () => {
     const copies = argsOf('COPY').map((a) => a.replace(/--chown=\S+ /, ''));
     expect(copies).toEqual([
       '--from=prod-deps /src/node_modules ./node_modules',
       '--from=build /src/package.json ./package.json',
       '--from=build /src/dist ./dist',
       'deploy/docker/entrypoint.sh deploy/docker/healthcheck.mjs ./deploy/docker/',
-      'deploy/certs/ ./certs/',
+      '--from=certs /certs/ ./certs/',
     ]);
     expect(text).toContain('rm -rf dist/libs/testing dist/scripts');
   });
 
-  it('puts deploy/certs where the CDK stack points PRM_DATABASE_CA_FILE, and says how the RDS bundle gets there', () => {
+  it('puts the checked RDS CA bundle where the CDK stack points PRM_DATABASE_CA_FILE (deploy/certs copy first)', () => {
     expect(argsOf('WORKDIR')).toEqual(['/app']);
     const file = RDS_CA_BUNDLE_PATH.replace(/^\/app\/certs\//, '');
     expect(RDS_CA_BUNDLE_PATH).toBe(`/app/certs/${file}`);
+    const certs = instructions.filter((i) => i.stage === 2);
+    expect(certs.map((i) => `${i.keyword} ${i.args}`)).toEqual([
+      'FROM ${NODE_IMAGE} AS certs',
+      'ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+      'WORKDIR /certs',
+      'COPY deploy/certs/ ./',
+      'COPY deploy/docker/rds-ca-bundle.mjs /usr/local/lib/',
+      `RUN node /usr/local/lib/rds-ca-bundle.mjs /certs/${file} "\${RDS_CA_BUNDLE_URL}"`,
+    ]);
     const readme = read('certs/README.md');
     expect(readme).toContain(`\`${file}\``);
     expect(readme).toContain(`-o deploy/certs/${file}`);
-    expect(text).not.toMatch(/curl|wget|truststore/); // the bundle is never downloaded during the build
   });
 
   it('runs as uid 10001 under tini with NODE_ENV=production, SIGTERM and a node health check on /health/live', () => {

@@ -21,7 +21,7 @@ export const CONTAINER_PORT = 8080;
 export const QUEUE_DEPTH_METRIC = { namespace: 'prm', metricName: 'MonitorPollQueueDepth' } as const;
 
 /**
- * Where the image holds the RDS CA bundle (`deploy/certs/rds-global-bundle.pem`, copied by deploy/Dockerfile; see
+ * Where the image holds the RDS CA bundle (checked, and fetched unless in `deploy/certs/`, by deploy/Dockerfile; see
  * docs/deploy.md "TLS to the metadata store"): every task verifies the metadata database's certificate against it.
  */
 export const RDS_CA_BUNDLE_PATH = '/app/certs/rds-global-bundle.pem';
