@@ -59,7 +59,7 @@ bench: build-server ## benchmarks on real clusters: print tables, write docs/ben
 	node dist/bench/api-load.js
 	node dist/bench/console.js
 	node dist/bench/migration-overhead.js
-	node dist/bench/backfill-eta.js 1
+	node dist/bench/backfill-eta.js 3
 	node dist/bench/alert-latency.js
 
 check: ## lint, formatting, type check, then make test

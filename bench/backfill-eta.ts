@@ -4,7 +4,7 @@
  *
  *   npm run build:server && node dist/bench/backfill-eta.js [runs]      (default 3 runs)
  *
- * Each run: bench/backfill-eta.measure.ts (PG17 publisher → PG15 subscriber, 250 ms test-local poller feeding
+ * Each run: bench/backfill-eta.measure.ts (PG17 publisher → PG15 subscriber, 100 ms test-local poller feeding
  * estimateBackfill). Error = (ETA − real remaining) / real remaining; target |error| ≤ 20 % from 25 % on.
  */
 import { existsSync } from 'node:fs';
@@ -65,10 +65,12 @@ async function main(): Promise<void> {
     'How: a PG17 publisher with `big_events` (3.5 M rows, ~580 MB heap, ANALYZEd: progress from rows) and',
     '`small_items` (300 k rows, ~50 MB, never analyzed: progress from COPY bytes), a PG15 subscriber with primary',
     'keys, `max_sync_workers_per_subscription = 2`; `CREATE SUBSCRIPTION ... WITH (copy_data = true)`, then a',
-    '250 ms poller (subscriber `pg_subscription_rel` + `pg_stat_progress_copy`, publisher size query once) feeds',
-    '`estimateBackfill` (EWMA α 0.1). The ETA made when the percent first reaches 25/50/75 % is compared with the',
-    'real time until every table left `d`. Error = (ETA − real) / real. The copy rate on a shared 2-core machine',
-    'follows whatever else runs (the load column): the estimator cannot foresee a rate change, only track it.',
+    '100 ms poller (subscriber `pg_subscription_rel` + `pg_stat_progress_copy`, publisher size query once) feeds',
+    '`estimateBackfill` (EWMA α 0.1; the first sample after the number of tables copying changed replaces it). The',
+    'ETA made when the percent first reaches 25/50/75 % is compared with the real time until every table left `d`',
+    '(midway between the last poll that saw a table in `d` and the next: ± 50 ms). Error = (ETA − real) / real.',
+    'The copy rate on a shared 2-core machine follows whatever else runs (the load column): the estimator cannot',
+    'foresee a rate change, only track it.',
     '',
     ...table,
     '',

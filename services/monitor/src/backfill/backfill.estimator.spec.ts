@@ -246,6 +246,24 @@ describe('estimateBackfill', () => {
     expect(last.tables.map((t) => t.etaSeconds)).toEqual([12, 8]);
   });
 
+  it('starts the rate over when the number of tables copying changes (workers share the servers)', () => {
+    const a = (rows: number) => tbl('a', 'd', { sizeBytes: 10_000, rowsEstimated: 10_000, rowsCopied: rows });
+    const { out, tracking } = run([
+      obs(0, [a(0), tbl('b', 'd', { rowsCopied: 0 })]),
+      obs(10, [a(500), tbl('b', 'd', { rowsCopied: 50 })]), // 1000 bytes by 2 workers in 10 s: 50/s each
+      obs(20, [a(1000), tbl('b', 'r')]), // b finished during this interval: a mixed sample, blended
+      obs(30, [a(2000), tbl('b', 'r')]), // a alone: 100/s, which replaces the EWMA (blending would give 75)
+      obs(40, [a(3000), tbl('b', 'r')]), // same concurrency again: blended as usual
+    ]);
+    expect(out.map((e) => e.view?.rateBytesPerSecond)).toEqual([null, 100, 100, 100, 100]);
+    expect(out.map((e) => byName(e, 'a')?.etaSeconds)).toEqual([null, 190, 180, 80, 70]);
+    // Tracking stored before the flag existed still reads (as "not fresh").
+    const stored = { ...(tracking as Record<string, unknown>) };
+    delete stored.rateFresh;
+    expect(readBackfillTracking(stored as BackfillTracking)).not.toBeNull();
+    expect(readBackfillTracking({ ...stored, rateFresh: 'yes' } as BackfillTracking)).toBeNull();
+  });
+
   describe('a copy that fails and restarts', () => {
     const steps = [
       obs(0, [tbl('a', 'd', { rowsCopied: 0 }), tbl('b', 'i')]),
@@ -365,8 +383,9 @@ describe('estimateBackfill', () => {
       expect(out[3].tables.every((t) => t.progress === 1 && t.state === 'r')).toBe(true);
       expect(out[4].view).toMatchObject({ tablesTotal: 1, tablesQueued: 1, rateBytesPerSecond: null });
       expect(out[4].view?.startedAt).toBe(new Date(T0 + 40_000).toISOString());
-      // 750 bytes in 10 s, then 1500 in 10 s: EWMA 112.5 bytes/s; 750 left → 6.7 s
-      expect(out[6].view).toMatchObject({ rateBytesPerSecond: 113, etaSeconds: 6.7 });
+      // 750 bytes in the 10 s in which c started (copying 0 → 1), then 1500 in 10 s wholly copying: that sample
+      // replaces the first (not an EWMA of 112.5): 150 bytes/s; 750 left → 5 s
+      expect(out[6].view).toMatchObject({ rateBytesPerSecond: 150, etaSeconds: 5 });
       expect(byName(out[6], 'a')).toMatchObject({ progress: 1, etaSeconds: 0, retries: 0 });
     });
 

@@ -74,6 +74,12 @@ interface Tracking {
   rate: number | null;
   /** EWMA of the rate of one sync worker, weight units per second (what the queue simulation uses). */
   workerRate: number | null;
+  /**
+   * The number of tables copying changed at the last poll: the next rate sample replaces the EWMAs instead of
+   * blending in (workers share the servers' CPU, disk and network, so one worker's rate depends on how many run).
+   * Absent in tracking stored before it existed (read as false).
+   */
+  rateFresh?: boolean;
   /** Epoch ms of the last poll at which the backfill progressed. */
   progressAt: number | null;
   syncErrorCount: number | null;
@@ -96,6 +102,7 @@ function idleTracking(): Tracking {
     busyMs: 0,
     rate: null,
     workerRate: null,
+    rateFresh: false,
     progressAt: null,
     syncErrorCount: null,
     unattributedRetries: 0,
@@ -140,6 +147,7 @@ export function readBackfillTracking(previous: BackfillTracking | null): Trackin
     isNum(t.busyMs) &&
     isNumOrNull(t.rate) &&
     isNumOrNull(t.workerRate) &&
+    (t.rateFresh === undefined || typeof t.rateFresh === 'boolean') &&
     isNumOrNull(t.progressAt) &&
     isNumOrNull(t.syncErrorCount) &&
     isNum(t.unattributedRetries) &&
@@ -265,7 +273,9 @@ function tableView(
  *   reported while that backfill runs. A copy that restarts (its counter fell: the sync worker failed and began
  *   again) counts a retry on its table; the table's own `progress` shows the restart, the total does not move back.
  * - Rate: EWMA (`options.rateAlpha` per sample) of positive progress per second, kept across polls without change
- *   until `options.stallAfterMs`; also per sync worker (progress per worker-second), which the queue uses.
+ *   until `options.stallAfterMs`; also per sync worker (progress per worker-second), which the queue uses. When the
+ *   number of tables copying changes (a table finished, another started), the first sample wholly after the change
+ *   replaces both EWMAs: sync workers share the servers, so one worker's rate depends on how many run.
  * - ETA: {@link simulateSyncQueue} with `maxSyncWorkers` (default 2) workers; tables in `i` are queued.
  * - Stalled: tables are copying but nothing progressed for `stallAfterMs` → `stalled`, ETA null, rate forgotten;
  *   copying tables without progress for that long are flagged (and any such table makes the total ETA null).
@@ -404,13 +414,15 @@ export const estimateBackfill: EstimateBackfill = (
   } else if (tr.refAt !== null && tr.work > tr.refWork && now > tr.refAt) {
     const sample = (tr.work - tr.refWork) / ((now - tr.refAt) / 1000);
     const perWorker = tr.busyMs > 0 ? (tr.work - tr.refWork) / (tr.busyMs / 1000) : sample;
-    const a = options.rateAlpha;
+    const a = tr.rateFresh ? 1 : options.rateAlpha;
     tr.rate = tr.rate === null ? sample : a * sample + (1 - a) * tr.rate;
     tr.workerRate = tr.workerRate === null ? perWorker : a * perWorker + (1 - a) * tr.workerRate;
-    Object.assign(tr, { refAt: now, refWork: tr.work, busyMs: 0 });
+    Object.assign(tr, { refAt: now, refWork: tr.work, busyMs: 0, rateFresh: false });
   } else if (tr.refAt === null) {
     Object.assign(tr, { refAt: now, refWork: tr.work, busyMs: 0 });
   }
+  // This poll's sample straddled the change; the next one is the first wholly at the new concurrency.
+  if (copyingNow !== copyingBefore) tr.rateFresh = true;
   tr.at = now;
 
   // Percent over the backfill's tables with held per-table maxima; never below the last one reported.

@@ -2,7 +2,7 @@ import { measureBackfillEta, type BackfillEtaResult } from '../../../../bench/ba
 
 /**
  * A real initial table sync: PG17 publisher (≈ 600 MB table + a 50 MB one) → PG15 subscriber, polled every
- * 250 ms by the test-local poller in bench/backfill-eta.measure.ts, which feeds estimateBackfill and stores the
+ * 100 ms by the test-local poller in bench/backfill-eta.measure.ts, which feeds estimateBackfill and stores the
  * tracking through a JSON round trip each poll (as jsonb would).
  */
 describe('estimateBackfill on a real PG17 → PG15 initial table sync', () => {
