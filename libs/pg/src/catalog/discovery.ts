@@ -9,7 +9,7 @@ import {
 
 import { type ConninfoTarget, conninfoHasPassword, conninfoTarget, stripPassword } from '../conninfo.js';
 import { ConninfoParseError } from '../errors.js';
-import { discoveryStatement, TABLE_SIZE_STATEMENT } from './discovery.sql.js';
+import { discoveryStatement, discoveryStatementName, TABLE_SIZE_STATEMENT } from './discovery.sql.js';
 
 /**
  * What one discovery statement tells about an endpoint (see `discovery.sql.ts`).
@@ -44,6 +44,11 @@ export interface DiscoveryResult {
 /** The minimal client surface discovery needs (a `pg.Client` or a wrapper around one). */
 export interface DiscoveryClient {
   query(text: string): Promise<{ rows: unknown[] }>;
+  /**
+   * Runs `text` as the named prepared statement `name` of this session (parsed and planned once), when the
+   * session can keep one; {@link runDiscovery} uses it when present, else {@link query}.
+   */
+  queryPrepared?(name: string, text: string): Promise<{ rows: unknown[] }>;
 }
 
 /** Raised when the statement's JSON does not have the expected shape (a bug, or a server we do not know). */
@@ -65,7 +70,9 @@ export class DiscoveryParseError extends Error {
  */
 export async function runDiscovery(client: DiscoveryClient, serverVersionNum: number): Promise<DiscoveryResult> {
   const sql = discoveryStatement(serverVersionNum);
-  const res = await client.query(sql);
+  const res = client.queryPrepared
+    ? await client.queryPrepared(discoveryStatementName(serverVersionNum), sql)
+    : await client.query(sql);
   const row = res.rows[0] as { d?: unknown } | undefined;
   if (!row || row.d === undefined) throw new DiscoveryParseError('no row');
   return parseDiscovery(typeof row.d === 'string' ? (JSON.parse(row.d) as unknown) : row.d);

@@ -42,7 +42,10 @@ export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = {
 /** Opens a connected client; the default is `openClient` from @prm/pg with the endpoint's credential resolver. */
 export type ClientOpener = (spec: EndpointConnectionSpec, opts: OpenClientOptions) => Promise<pg.Client>;
 
-/** A live monitor session to one endpoint database. */
+/**
+ * A live monitor session to one endpoint database. `queryPrepared` keeps the statement prepared on the session;
+ * behind a pooler that loses it, the session falls back to unprepared statements for good (one retry, no error).
+ */
 export interface MonitorConnection extends DiscoveryClient {
   /** `server_version_num`, read once per session. */
   readonly serverVersionNum: number;
@@ -72,7 +75,16 @@ interface Entry {
   retryAt: number;
   lastCause: PgCause | null;
   lastUsedAt: number;
+  /** The server lost or already had a statement this session prepared (a transaction pooler): run unprepared. */
+  unprepared: boolean;
 }
+
+/**
+ * SQLSTATEs of a prepared statement the session does not hold (26000 invalid_sql_statement_name) or holds from
+ * another client (42P05 duplicate_prepared_statement): what a transaction-mode pooler (PgBouncer before 1.21)
+ * answers once it hands the session another server connection.
+ */
+const PREPARED_LOST = new Set(['26000', '42P05']);
 
 /** The connection-relevant fields: a change means the session must be re-opened. */
 function fingerprintOf(e: EndpointView): string {
@@ -127,10 +139,21 @@ export class EndpointConnectionManager {
     }
     try {
       const client = await this.clientFor(endpoint, entry);
+      const query = (q: string | pg.QueryConfig) =>
+        withDeadline(client.query(q), this.settings.queryDeadlineMs, `query on endpoint ${endpoint.name}`);
       const conn: MonitorConnection = {
         serverVersionNum: entry.serverVersionNum,
-        query: (text: string) =>
-          withDeadline(client.query(text), this.settings.queryDeadlineMs, `query on endpoint ${endpoint.name}`),
+        query: (text: string) => query(text),
+        queryPrepared: async (name: string, text: string) => {
+          if (entry.unprepared) return query(text);
+          try {
+            return await query({ name, text });
+          } catch (err) {
+            if (!PREPARED_LOST.has((err as { code?: string }).code ?? '')) throw err;
+            entry.unprepared = true;
+            return query(text);
+          }
+        },
       };
       const result = await fn(conn);
       entry.failures = 0;
@@ -195,6 +218,7 @@ export class EndpointConnectionManager {
       retryAt: 0,
       lastCause: null,
       lastUsedAt: this.now(),
+      unprepared: false,
     };
     this.entries.set(endpoint.id, entry);
     return entry;
