@@ -223,6 +223,9 @@ describe('alert escalation, firing gauge and slot forecast (all-in-one, real clu
     // One message per evaluation: the slot forecast may fire in the same one (the same writes grow the slot).
     expect(fired.body.title).toMatch(/^\[prm\] (WARNING: Lag of sub\/app_sub|\d alerts firing: )/);
     expect(messages('lag', 'escalated')).toEqual([]);
+    // Acknowledged at warning...
+    const acked = (await http.post(`/api/alerts/${firedLag.id}/ack`).send({}).expect(200)).body as AlertView;
+    expect(acked.acknowledgedBy).toEqual(expect.any(String));
 
     await writeWal(12);
     const crossedAt = Date.now();
@@ -236,6 +239,12 @@ describe('alert escalation, firing gauge and slot forecast (all-in-one, real clu
     );
     const lag = escalated.body.alerts.find((a) => a.kind === 'lag')!;
     expect(lag).toMatchObject({ id: firedLag.id, severity: 'critical', state: 'firing' });
+    // ...the acknowledgement ends with the escalation: critical is back in the header badge
+    expect((await http.get(`/api/alerts/${firedLag.id}`).expect(200)).body).toMatchObject({
+      severity: 'critical',
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+    });
     expect(escalated.body.escalations).toContainEqual({ alertId: lag.id, from: 'warning', to: 'critical' });
     expect(escalated.body.title).toMatch(
       /^\[prm\] (ESCALATED to CRITICAL \(was WARNING\): Lag of sub\/app_sub|\d alerts escalated: )/,

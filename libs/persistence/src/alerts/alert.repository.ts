@@ -50,6 +50,8 @@ export type AlertPatch = Partial<
     | 'lastObservation'
     | 'notifiedSeverity'
     | 'silencedUntil'
+    | 'acknowledgedBy'
+    | 'acknowledgedAt'
   >
 >;
 
@@ -145,6 +147,8 @@ const PATCH_COLUMNS: Record<keyof AlertPatch, (v: never) => [string, unknown][]>
   lastObservation: (v) => [['last_observation', v]],
   notifiedSeverity: (v) => [['notified_severity', v]],
   silencedUntil: (v) => [['silenced_until', v]],
+  acknowledgedBy: (v) => [['acknowledged_by', v]],
+  acknowledgedAt: (v) => [['acknowledged_at', v]],
 };
 
 /** A fixed key for `pg_advisory_xact_lock`: alert evaluations run one at a time across alerter processes. */

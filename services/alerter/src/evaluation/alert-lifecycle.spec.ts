@@ -118,7 +118,14 @@ describe('alert lifecycle', () => {
         {
           op: 'update',
           id: 'a1',
-          patch: expect.objectContaining({ severity: 'critical', notifiedSeverity: 'critical', hits: 4 }),
+          patch: expect.objectContaining({
+            severity: 'critical',
+            notifiedSeverity: 'critical',
+            hits: 4,
+            // acknowledged at warning: critical needs someone's attention again
+            acknowledgedBy: null,
+            acknowledgedAt: null,
+          }),
           transition: 'escalated',
           escalatedFrom: 'warning',
         },

@@ -30,7 +30,8 @@ function ready(hits: number, firstSeenAt: string, c: Condition, now: Date): bool
  *   observation; a `pending` alert turns `firing` once it has `minHits` hits and is `forMs` old (and records the
  *   severity it announces in `notifiedSeverity`);
  * - a `firing` alert whose severity rises above its `notifiedSeverity` (the highest announced so far; its severity
- *   when null) escalates: one `escalated` transition, and `notifiedSeverity` becomes the new severity. A lower
+ *   when null) escalates: one `escalated` transition, `notifiedSeverity` becomes the new severity, and an
+ *   acknowledgement ends (it was given for the lower severity: the alert counts in the header badge again). A lower
  *   severity (de-escalation) is stored but not announced, and rising back to an already announced severity is not a
  *   new escalation (a flapping condition pages once per level);
  * - an open alert whose condition is gone, among the fingerprints this evaluation observed, is resolved when it had
@@ -97,7 +98,7 @@ export function planLifecycle(
       ops.push({
         op: 'update',
         id: a.id,
-        patch: { ...patch, notifiedSeverity: c.severity },
+        patch: { ...patch, notifiedSeverity: c.severity, acknowledgedBy: null, acknowledgedAt: null },
         transition: 'escalated',
         escalatedFrom: announced,
       });
