@@ -33,6 +33,7 @@ module.exports = {
     'frontend/src/app/topology/layered-layout.ts',
     '!**/*.spec.ts',
     '!**/*.int-spec.ts',
+    '!**/*.fixtures.ts',
     '!**/main.ts',
     '!**/index.ts',
     '!libs/testing/**',
