@@ -9,7 +9,7 @@ const { config: tsconfig } = ts.readConfigFile('./tsconfig.json', ts.sys.readFil
 module.exports = {
   rootDir: '.',
   moduleFileExtensions: ['js', 'json', 'ts'],
-  testRegex: '(services|libs|deploy|frontend/src)/.*\\.(spec|int-spec)\\.ts$',
+  testRegex: '(services|libs|deploy|frontend/src|frontend/tools)/.*\\.(spec|int-spec)\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', useESM: true }],
