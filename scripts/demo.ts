@@ -150,6 +150,8 @@ async function main(): Promise<void> {
         [DEMO_PASSWORD_ENV]: password,
         PRM_ADMIN_USER: adminUser,
         PRM_ADMIN_PASSWORD: adminPassword,
+        // the printed password is the one that works, even when the metadata DB kept the account of an earlier run
+        PRM_ADMIN_PASSWORD_RESET: 'true',
         PRM_BOOTSTRAP_API_TOKEN: apiToken,
       },
     });

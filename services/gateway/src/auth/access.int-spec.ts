@@ -515,6 +515,49 @@ describe('access control (gateway, PostgreSQL, Redis)', () => {
       expect((await call(gw.base, 'GET', '/api/auth/me', { headers: bearer(TEST_ADMIN_TOKEN) })).status).toBe(200);
     });
   });
+  describe('admin password reset (PRM_ADMIN_PASSWORD_RESET)', () => {
+    // A second gateway on the same metadata DB (its own Redis prefix: a fresh sign-in budget), as after a restart.
+    // Last in this describe: the reset ends the suite admin's sessions.
+    const restart = async (extra: Record<string, string>) =>
+      startGateway({
+        ...testAuthEnv(),
+        PRM_DATABASE_URL: db.url,
+        PRM_REDIS_PREFIX: `${prefix}_reset_${randomBytes(3).toString('hex')}`,
+        PRM_PORT: String(await freePort()),
+        PRM_CONSOLE_DIR: '.tmp/no-console',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        ...extra,
+      });
+    const signIn = (base: string, password: string) =>
+      call(base, 'POST', '/api/auth/login', { body: { username: TEST_ADMIN.user, password } });
+
+    it('PRM_ADMIN_PASSWORD never changes an existing admin; with the reset flag it does and ends its sessions', async () => {
+      const newPassword = 'reset-Password-0123';
+      const plain = await restart({ PRM_ADMIN_PASSWORD: newPassword });
+      let before: Session;
+      try {
+        expect((await signIn(plain.base, newPassword)).status).toBe(401);
+        before = await login(plain.base, TEST_ADMIN.user, TEST_ADMIN.password);
+      } finally {
+        await plain.app.close();
+      }
+      const reset = await restart({ PRM_ADMIN_PASSWORD: newPassword, PRM_ADMIN_PASSWORD_RESET: 'true' });
+      try {
+        expect((await signIn(reset.base, newPassword)).status).toBe(200);
+        expect((await signIn(reset.base, TEST_ADMIN.password)).status).toBe(401);
+        expect((await call(reset.base, 'GET', '/api/auth/me', { headers: asSession(before, false) })).status).toBe(401);
+      } finally {
+        await reset.app.close();
+      }
+    });
+
+    it('refuses to start with the reset flag but no password, naming the variable', () => {
+      expect(() => validateEnv(AuthEnv, { PRM_ADMIN_PASSWORD_RESET: 'true' })).toThrow(
+        /PRM_ADMIN_PASSWORD: must be set when PRM_ADMIN_PASSWORD_RESET=true/,
+      );
+      expect(() => validateEnv(AuthEnv, { PRM_ADMIN_PASSWORD_RESET: 'yes' })).toThrow(/PRM_ADMIN_PASSWORD_RESET/);
+    });
+  });
 });
 
 describe('ALB mode (x-amzn-oidc-data against a fake key server)', () => {

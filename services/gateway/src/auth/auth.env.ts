@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -28,12 +29,24 @@ export class AuthEnv {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, { message: 'must be 1-64 letters, digits, . _ @ -' })
   PRM_ADMIN_USER = 'admin';
 
-  /** Password of the first admin (12-72 bytes); only used to create the account, never to change it. */
-  @IsOptional()
+  /**
+   * Password of the first admin (12-72 bytes); only used to create the account, never to change it (unless
+   * PRM_ADMIN_PASSWORD_RESET).
+   */
+  @ValidateIf((o: AuthEnv) => o.PRM_ADMIN_PASSWORD !== undefined || o.PRM_ADMIN_PASSWORD_RESET === 'true')
+  @IsDefined({ message: 'must be set when PRM_ADMIN_PASSWORD_RESET=true' })
   @IsString()
   @MinLength(12, { message: 'must be at least 12 characters' })
   @MaxLength(72, { message: 'must be at most 72 characters (bcrypt)' })
   PRM_ADMIN_PASSWORD?: string;
+
+  /**
+   * `true`: at start, an existing PRM_ADMIN_USER account gets PRM_ADMIN_PASSWORD, the admin role and is enabled; its
+   * sessions end. Lockout recovery (and `make demo`, which always prints the password it sets). Set it for one
+   * start, then remove it: while set, every restart resets the password.
+   */
+  @IsIn(['true', 'false'], { message: 'must be true or false' })
+  PRM_ADMIN_PASSWORD_RESET: 'true' | 'false' = 'false';
 
   /**
    * An admin API token for automation set up before anyone signs in (`prm_` + 43 base64url characters, e.g.

@@ -96,8 +96,18 @@ export class AuthService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const s = this.settings;
     if (s.PRM_ADMIN_PASSWORD) {
-      const created = await this.users.create(s.PRM_ADMIN_USER, 'admin', await hashPassword(s.PRM_ADMIN_PASSWORD));
-      if (created) this.logger.log(`created the first admin account "${s.PRM_ADMIN_USER}" (PRM_ADMIN_PASSWORD)`);
+      const hash = await hashPassword(s.PRM_ADMIN_PASSWORD);
+      const created = await this.users.create(s.PRM_ADMIN_USER, 'admin', hash);
+      if (created) {
+        this.logger.log(`created the first admin account "${s.PRM_ADMIN_USER}" (PRM_ADMIN_PASSWORD)`);
+      } else if (s.PRM_ADMIN_PASSWORD_RESET === 'true') {
+        await this.users.update(s.PRM_ADMIN_USER, { passwordHash: hash, role: 'admin', disabled: false });
+        await this.sessions.deleteForUser(s.PRM_ADMIN_USER);
+        this.logger.warn(
+          `reset the password of admin account "${s.PRM_ADMIN_USER}" from PRM_ADMIN_PASSWORD and ended its sessions ` +
+            '(PRM_ADMIN_PASSWORD_RESET=true: remove it, or every restart resets the password)',
+        );
+      }
     }
     if (s.PRM_BOOTSTRAP_API_TOKEN) {
       const created = await this.tokens.create({
