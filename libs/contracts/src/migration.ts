@@ -115,7 +115,7 @@ export interface MigrationRunSummary {
   status: MigrationRunStatus;
   dryRun: boolean;
   nonTransactional: boolean;
-  /** Who submitted it (`anonymous` until authentication lands). */
+  /** Who submitted it, as the audit log names them (`alice`, `alice (token ci)`). */
   actor: string;
   createdAt: string;
   startedAt: string | null;

@@ -162,7 +162,7 @@ describe('migrations across replicas (real PostgreSQL 17 + 15, Redis)', () => {
     const sql = 'ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note_idx ON orders (note);\n';
     const sub = (await http.post('/api/migrations').send({ name: 'add note', sql }).expect(201))
       .body as MigrationRunSummary;
-    expect(sub.actor).toBe('anonymous');
+    expect(sub.actor).toBe('system (token bootstrap)'); // the caller, as the audit log names it
     const run = await waitFinished(sub.id);
     console.log(
       'acceptance 1:',

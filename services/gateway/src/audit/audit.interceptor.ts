@@ -8,13 +8,13 @@ import { redactForAudit } from './audit-redaction.js';
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** What the audit log needs of the authenticated caller (`req.user`, set by the AuthGuard). */
-interface AuditActor {
+export interface AuditActor {
   name?: string;
   tokenName?: string;
 }
 
-/** `alice`, `alice (token ci-deploy)`, or `anonymous` before authentication. */
-function actorOf(user: AuditActor | undefined): string {
+/** `alice`, `alice (token ci-deploy)`, or `anonymous` before authentication: who did it, in the audit log and runs. */
+export function actorOf(user: AuditActor | undefined): string {
   if (!user?.name) return 'anonymous';
   return user.tokenName ? `${user.name} (token ${user.tokenName})` : user.name;
 }

@@ -30,6 +30,7 @@ import { MigrationRunRepository } from '@prm/persistence';
 import bodyParser from 'body-parser';
 import type { Request, Response } from 'express';
 import { migrationReportMarkdown } from './migration-report.js';
+import { type AuditActor, actorOf } from '../audit/audit.interceptor.js';
 import { RequireRole } from '@prm/observability';
 
 /** Content types accepted as a raw script upload (options then come from the query string). */
@@ -90,8 +91,9 @@ export class MigrationsController {
   @RequireRole('admin')
   @Post()
   @ApiOperation({ summary: 'Queue a migration run (409 with the active run id while one is queued or running)' })
-  submit(@Req() req: Request): Promise<MigrationRunSummary> {
-    return this.submitter.submit(readSubmission(req));
+  submit(@Req() req: Request & { user?: AuditActor }): Promise<MigrationRunSummary> {
+    // the run records who submitted it as the audit log does (`alice`, `alice (token ci)`)
+    return this.submitter.submit(readSubmission(req), actorOf(req.user));
   }
 
   @RequireRole('viewer')

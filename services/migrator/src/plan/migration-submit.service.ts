@@ -40,7 +40,7 @@ export function migrationJobOptions(runId: string) {
   };
 }
 
-/** Who submitted a run until authentication lands. */
+/** Who submitted a run when the caller is unknown (the gateway passes the signed-in user). */
 export const ANONYMOUS_ACTOR = 'anonymous';
 
 /**
