@@ -1,9 +1,11 @@
-import { TEST_AUTH_HEADER } from '@prm/testing';
-import type { EndpointView, ProvisioningRunView, StreamView } from '@prm/contracts';
+import { TEST_ADMIN, TEST_AUTH_HEADER } from '@prm/testing';
+import type { AlertView, EndpointView, ProvisioningRunView, StreamView } from '@prm/contracts';
 import { expectEventually } from '@prm/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 
-import { type PrmStack, registerDemoEndpoints, startPrmStack } from './support/prm-stack.js';
+import { POLL_INTERVAL_MS, type PrmStack, registerDemoEndpoints, startPrmStack } from './support/prm-stack.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Creates streams from the console wizard (publisher PG17 → replica-a PG15, and replica-a PG15 → replica-b PG17) in headless
 // Chromium: preflight checklist, create with live steps, then the topology shows the new edge without a reload,
@@ -107,6 +109,39 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
 
   it('creates replica-a (PG15) → replica-b (PG17) from the wizard the same way', async () => {
     await createFromWizard('replica-a', 'replica-b', 'reverse_items', { pub: 'reverse_pub', sub: 'reverse_sub' });
+  }, 180_000);
+
+  it('pauses and resumes a stream from its page: "paused by admin", no stream-down alert meanwhile, rows flow after', async () => {
+    const stream = (await stack.api<StreamView[]>('GET', '/api/streams')).find((s) => s.subscription === 'wizard_sub')!;
+    await page.goto(`/streams/${stream.id}`);
+    await page.getByTestId('stream-pause').click();
+    await expect(page.getByTestId('stream-confirm-text').textContent()).resolves.toContain('keeps the WAL of slot');
+    await page.getByTestId('stream-confirm').click();
+    await page.locator('[data-testid="stream-operation"][data-state="succeeded"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('stream-resume').waitFor({ timeout: 30_000 });
+    await expectEventually(async () => {
+      expect(await page.getByTestId('stream-state-reason').textContent()).toContain(
+        `paused through prm by ${TEST_ADMIN.user} at`,
+      );
+    });
+    // several polls past the stream-down rule's 2 polls: a pause someone asked for pages nobody
+    await sleep(4 * POLL_INTERVAL_MS);
+    const alerts = await stack.api<AlertView[]>('GET', '/api/alerts');
+    expect(alerts.filter((a) => a.kind === 'stream-down' && a.subject.id === stream.id)).toEqual([]);
+    await stack.demo.publisher.query(`INSERT INTO wizard_items VALUES (1001, 'while paused')`, [], stack.demo.dbname);
+
+    await page.getByTestId('stream-resume').click();
+    await page.getByTestId('stream-confirm').click();
+    await page.locator('[data-testid="stream-operation"][data-state="succeeded"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId('stream-pause').waitFor({ timeout: 30_000 });
+    await expectEventually(async () => {
+      const rows = await stack.demo.replicaA.query<{ label: string }>(
+        'SELECT label FROM wizard_items WHERE id = 1001',
+        [],
+        stack.demo.dbname,
+      );
+      expect(rows).toEqual([{ label: 'while paused' }]);
+    });
   }, 180_000);
 
   it('the same Idempotency-Key twice through the API gives one run', async () => {

@@ -146,6 +146,9 @@ export interface StreamView {
   drift: { missingOnSubscriber: string[]; notInPublication: string[] };
   /** The subscription's stored conninfo carries a plaintext password. */
   conninfoHasPassword: boolean | null;
+  /** Paused through prm: when (ISO) and by whom (as the audit log names them); null otherwise. */
+  pausedAt?: string | null;
+  pausedBy?: string | null;
   updatedAt: string | null;
 }
 

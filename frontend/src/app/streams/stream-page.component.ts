@@ -1,10 +1,25 @@
 import { DatePipe, DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, input, signal } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import { EMPTY, Subject, catchError, debounceTime, filter, forkJoin, map, merge, switchMap, tap } from 'rxjs';
+import {
+  EMPTY,
+  Subject,
+  catchError,
+  debounceTime,
+  filter,
+  firstValueFrom,
+  forkJoin,
+  map,
+  merge,
+  switchMap,
+  tap,
+  timer,
+} from 'rxjs';
 
 import { ApiClient, ApiError } from '../core/api.client';
+import { AuthService } from '../core/auth.service';
 import type { StreamDetailView, StreamMetricsView, TableSyncView } from '../core/contracts';
 import { LiveUpdatesService } from '../core/live-updates.service';
 import { REFETCH_DEBOUNCE_MS } from '../core/live-resource';
@@ -12,6 +27,16 @@ import { StateBadgeComponent } from '../shared/state-badge.component';
 import { type StateView, formatBytes, formatDuration, levelView, streamStateView } from '../shared/state-presentation';
 import { ThresholdsEditorComponent } from '../shared/thresholds-editor.component';
 import { LagChartComponent } from './lag-chart.component';
+
+/** A pause or resume the page started, and how it went. */
+interface StreamOperation {
+  op: 'pause' | 'resume';
+  state: 'running' | 'succeeded' | 'failed';
+  text: string;
+}
+
+/** Run states after which a provisioning run does nothing more. */
+const FINISHED_RUN_STATES = new Set(['succeeded', 'failed', 'rolled-back']);
 
 /** How far back the lag chart looks, ms. */
 const CHART_WINDOW_MS = 60 * 60 * 1000;
@@ -42,6 +67,7 @@ const TABLE_STATES: Record<TableSyncView['state'], StateView> = {
     RouterLink,
     DatePipe,
     DecimalPipe,
+    MatButtonModule,
     MatProgressBarModule,
     StateBadgeComponent,
     ThresholdsEditorComponent,
@@ -65,6 +91,12 @@ export class StreamPageComponent {
   protected readonly level = levelView;
   protected readonly formatBytes = formatBytes;
   protected readonly formatDuration = formatDuration;
+  /** Pause and resume need an operator (the gateway refuses viewers anyway). */
+  private readonly auth = inject(AuthService);
+  protected readonly canOperate = computed(() => this.auth.can('operator'));
+  /** The operation waiting for its confirmation click. */
+  protected readonly confirming = signal<'pause' | 'resume' | null>(null);
+  protected readonly operation = signal<StreamOperation | null>(null);
 
   protected readonly optionRows = computed(() =>
     Object.entries(this.stream()?.subscriptionDetail?.options ?? {}).map(([name, value]) => ({
@@ -116,6 +148,31 @@ export class StreamPageComponent {
 
   protected tableState(t: TableSyncView): StateView {
     return TABLE_STATES[t.state] ?? TABLE_STATES.i;
+  }
+
+  /**
+   * Pauses or resumes the stream through a provisioning run (`ALTER SUBSCRIPTION ... DISABLE/ENABLE`, then waiting
+   * for the apply worker), following the run until it finishes; then reloads the stream.
+   */
+  protected async runOperation(op: 'pause' | 'resume'): Promise<void> {
+    this.confirming.set(null);
+    const verb = op === 'pause' ? 'Pausing' : 'Resuming';
+    this.operation.set({ op, state: 'running', text: `${verb}…` });
+    try {
+      let run = await firstValueFrom(this.api.streamOperation(this.id(), op));
+      while (!FINISHED_RUN_STATES.has(run.state)) {
+        await firstValueFrom(timer(1000));
+        run = await firstValueFrom(this.api.provisioningRun(run.id));
+      }
+      this.operation.set(
+        run.state === 'succeeded'
+          ? { op, state: 'succeeded', text: op === 'pause' ? 'Paused.' : 'Resumed.' }
+          : { op, state: 'failed', text: `${verb} failed: ${run.error?.message ?? run.state}` },
+      );
+    } catch (err) {
+      this.operation.set({ op, state: 'failed', text: `${verb} failed: ${(err as ApiError).message}` });
+    }
+    this.reload.next(this.id());
   }
 
   /** Refetch after a thresholds change (the level may change). */

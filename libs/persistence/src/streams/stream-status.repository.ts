@@ -66,6 +66,8 @@ interface DerivationRow {
   publications: string[];
   slot_name: string | null;
   origin: 'discovered' | 'provisioned';
+  paused_at: string | null;
+  paused_by: string | null;
   created_at: string;
   updated_at: string;
   status: { detail: StoredStreamDetail; tracking: Record<string, unknown>; updated_at: string } | null;
@@ -171,7 +173,8 @@ export class StreamStatusRepository {
          'streams', (SELECT coalesce(json_agg(json_build_object(
              'id', s.id, 'target_endpoint_id', s.target_endpoint_id, 'subscription_name', s.subscription_name,
              'source_endpoint_id', s.source_endpoint_id, 'publications', s.publications, 'slot_name', s.slot_name,
-             'origin', s.origin, 'created_at', s.created_at, 'updated_at', s.updated_at,
+             'origin', s.origin, 'paused_at', s.paused_at, 'paused_by', s.paused_by,
+             'created_at', s.created_at, 'updated_at', s.updated_at,
              'status', CASE WHEN st.stream_id IS NOT NULL THEN json_build_object(
                  'detail', st.detail, 'tracking', st.tracking, 'updated_at', st.updated_at) END,
              'overridden', t.stream_id IS NOT NULL,
@@ -216,6 +219,8 @@ export class StreamStatusRepository {
         publications: r.publications,
         slotName: r.slot_name,
         origin: r.origin,
+        pausedAt: r.paused_at === null ? null : iso(r.paused_at),
+        pausedBy: r.paused_by,
         createdAt: iso(r.created_at),
         updatedAt: iso(r.updated_at),
       },

@@ -12,6 +12,9 @@ export interface StreamRecord {
   publications: string[];
   slotName: string | null;
   origin: 'discovered' | 'provisioned';
+  /** Paused through prm (ISO time, and who): set by a pause run, cleared by a resume or once seen enabled. */
+  pausedAt: string | null;
+  pausedBy: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,12 +43,14 @@ interface StreamRow {
   publications: string[];
   slot_name: string | null;
   origin: 'discovered' | 'provisioned';
+  paused_at: Date | null;
+  paused_by: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, target_endpoint_id, subscription_name, source_endpoint_id, publications, slot_name, origin,
-  created_at, updated_at`;
+  paused_at, paused_by, created_at, updated_at`;
 
 function toRecord(r: StreamRow): StreamRecord {
   return {
@@ -56,6 +61,8 @@ function toRecord(r: StreamRow): StreamRecord {
     publications: r.publications,
     slotName: r.slot_name,
     origin: r.origin,
+    pausedAt: r.paused_at?.toISOString() ?? null,
+    pausedBy: r.paused_by,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -163,7 +170,7 @@ export class StreamRepository {
                                                 AND i.subscription_name = k.subscription_name)
             AND NOT EXISTS (SELECT 1 FROM upserted u WHERE u.id = k.id)
          UNION ALL
-         SELECT NULL, target_endpoint_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM deleted`,
+         SELECT NULL, target_endpoint_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM deleted`,
         [JSON.stringify(input), [...byTarget.keys()], deleteOthers],
       )) as (StreamRow & { deleted_id: string | null })[];
       for (const r of rows) {
@@ -209,6 +216,14 @@ export class StreamRepository {
       [targetEndpointId, keep],
     )) as [{ id: string }[], number];
     return rows.map((r) => r.id);
+  }
+
+  /** Forgets the pause of streams whose subscription was seen enabled (resumed outside prm). */
+  async clearPaused(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query('UPDATE stream SET paused_at = NULL, paused_by = NULL WHERE id = ANY($1::uuid[])', [
+      ids,
+    ]);
   }
 
   /** Every stream, by target endpoint then subscription name. */

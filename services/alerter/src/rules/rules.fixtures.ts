@@ -77,6 +77,8 @@ export const record: StreamRecord = {
   publications: ['pub'],
   slotName: 'sub1',
   origin: 'discovered',
+  pausedAt: null,
+  pausedBy: null,
   createdAt: NOW.toISOString(),
   updatedAt: NOW.toISOString(),
 };

@@ -3,7 +3,20 @@ import { forecastWal, slopePerSecond } from './forecast.js';
 import { formatBytes, formatSeconds, parseKey, redact } from './format.js';
 import { evaluateRules, parseFingerprint } from './rules.js';
 
-import { NOW, PUB, SUB, STREAM, endpoint, status, slot, detail, stream, input, kinds } from './rules.fixtures.js';
+import {
+  NOW,
+  PUB,
+  SUB,
+  STREAM,
+  endpoint,
+  status,
+  slot,
+  record,
+  detail,
+  stream,
+  input,
+  kinds,
+} from './rules.fixtures.js';
 
 describe('alert rules', () => {
   it('raises nothing on a healthy stream and slot', () => {
@@ -30,6 +43,9 @@ describe('alert rules', () => {
     const [c] = evaluateRules(input({ streams: [disabled] })).conditions;
     expect(c).toMatchObject({ kind: 'stream-down', severity: 'critical' });
     expect(c!.remediation[0]!.command).toBe('ALTER SUBSCRIPTION "sub1" ENABLE;');
+    // paused through prm: nobody is paged for a pause they asked for; its slot's WAL retention is still watched
+    const paused = { ...disabled, record: { ...record, pausedAt: NOW.toISOString(), pausedBy: 'alice' } };
+    expect(kinds(input({ streams: [paused] }))).toEqual([]);
     const noWorker = (polls: number) =>
       stream({
         detail: detail({ subscriptionDetail: { ...detail().subscriptionDetail!, workerPid: null } }),

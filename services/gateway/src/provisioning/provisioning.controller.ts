@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Delete, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Delete, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   type CredentialFinding,
@@ -9,6 +9,7 @@ import {
 } from '@prm/contracts';
 import type { Response } from 'express';
 import { ProvisioningClient } from './provisioning.client.js';
+import { type AuditActor, actorOf } from '../audit/audit.interceptor.js';
 import { RequireRole } from '@prm/observability';
 
 type Submitted = { run: ProvisioningRunView; created: boolean };
@@ -80,11 +81,17 @@ export class ProvisioningController {
   pause(
     @Param('id') id: string,
     @Headers('idempotency-key') key: string | undefined,
+    @Req() req: { user?: AuditActor },
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProvisioningRunView> {
     return this.reply(
       res,
-      this.provisioner.send(ProvisioningPattern.Submit, { kind: 'pause', streamId: id, idempotencyKey: key ?? null }),
+      this.provisioner.send(ProvisioningPattern.Submit, {
+        kind: 'pause',
+        streamId: id,
+        idempotencyKey: key ?? null,
+        actor: actorOf(req.user),
+      }),
     );
   }
 
@@ -93,11 +100,17 @@ export class ProvisioningController {
   resume(
     @Param('id') id: string,
     @Headers('idempotency-key') key: string | undefined,
+    @Req() req: { user?: AuditActor },
     @Res({ passthrough: true }) res: Response,
   ): Promise<ProvisioningRunView> {
     return this.reply(
       res,
-      this.provisioner.send(ProvisioningPattern.Submit, { kind: 'resume', streamId: id, idempotencyKey: key ?? null }),
+      this.provisioner.send(ProvisioningPattern.Submit, {
+        kind: 'resume',
+        streamId: id,
+        idempotencyKey: key ?? null,
+        actor: actorOf(req.user),
+      }),
     );
   }
 

@@ -26,6 +26,8 @@ const record = (id: string, target: string, subscription: string): StreamRecord 
   publications: ['p'],
   slotName: subscription,
   origin: 'discovered',
+  pausedAt: null,
+  pausedBy: null,
   createdAt: AT,
   updatedAt: AT,
 });

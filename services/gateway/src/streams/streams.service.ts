@@ -281,6 +281,8 @@ function placeholder(r: StreamRecord): StoredStreamDetail {
     syncErrorCount: null,
     drift: { missingOnSubscriber: [], notInPublication: [] },
     conninfoHasPassword: null,
+    pausedAt: r.pausedAt,
+    pausedBy: r.pausedBy,
     updatedAt: null,
     publicationDetail: null,
     subscriptionDetail: null,

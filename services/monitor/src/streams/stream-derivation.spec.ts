@@ -37,6 +37,8 @@ const stream: StreamRecord = {
   publications: ['pub_a'],
   slotName: 'sub_b',
   origin: 'discovered',
+  pausedAt: null,
+  pausedBy: null,
   createdAt: NOW.toISOString(),
   updatedAt: NOW.toISOString(),
 };

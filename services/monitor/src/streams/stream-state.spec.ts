@@ -56,6 +56,12 @@ describe('deriveStreamState', () => {
         recentError: 'apply_error_count rose 0 → 1',
       }).reason,
     ).toMatch(/disable_on_error.*rose/);
+    expect(
+      state({
+        subscription: { ...sub, enabled: false, workerPid: null },
+        paused: { at: '2026-01-01T00:00:00.000Z', by: 'alice' },
+      }),
+    ).toEqual({ state: 'disabled', reason: 'paused through prm by alice at 2026-01-01T00:00:00.000Z' });
   });
 
   it('error while an error is recent, before stalled/backfilling', () => {

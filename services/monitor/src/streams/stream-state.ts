@@ -28,6 +28,8 @@ export interface StreamStateInput {
   /** The backfill estimator says the copy made no progress for the stall window. */
   backfillStalled: boolean;
   stallAfterMs: number;
+  /** Paused through prm (the stream record's `pausedAt`/`pausedBy`), else null. */
+  paused?: { at: string; by: string | null } | null;
 }
 
 export interface StreamStateResult {
@@ -39,8 +41,8 @@ export interface StreamStateResult {
 /**
  * Decides a stream's state (contracts `StreamState`), first match wins:
  * 1. `unknown`: subscriber never polled, unreachable or stale; or the subscription vanished.
- * 2. `disabled`: `subenabled = false` (the subscriber's catalog is the authority; noted when `disable_on_error`
- *    and an error was seen).
+ * 2. `disabled`: `subenabled = false` (the subscriber's catalog is the authority; noted when paused through prm,
+ *    or when `disable_on_error` and an error was seen).
  * 3. `unknown`: the publisher is not a known endpoint, or it is unreachable or stale.
  * 4. `error`: apply/sync error counters rose, or a replication error was logged, within the hold window.
  * 5. `stalled`: enabled but no apply worker for ≥ 2 polls (after it once ran); the slot missing on the publisher or
@@ -62,6 +64,9 @@ export function deriveStreamState(i: StreamStateInput): StreamStateResult {
   const s = i.subscription;
   if (!s) return { state: 'unknown', reason: 'subscription no longer in the subscriber catalog' };
   if (!s.enabled) {
+    if (i.paused) {
+      return { state: 'disabled', reason: `paused through prm by ${i.paused.by ?? 'unknown'} at ${i.paused.at}` };
+    }
     return {
       state: 'disabled',
       reason:

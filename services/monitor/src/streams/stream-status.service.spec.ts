@@ -94,6 +94,8 @@ const record = (id: string, over: Partial<StreamRecord> = {}): StreamRecord => (
   publications: ['pub_a'],
   slotName: 'sub_b',
   origin: 'discovered',
+  pausedAt: null,
+  pausedBy: null,
   createdAt: NOW.toISOString(),
   updatedAt: NOW.toISOString(),
   ...over,
@@ -112,6 +114,7 @@ class Fakes {
     walWrites: [] as unknown[][],
   };
   holders: string[][] = [];
+  cleared: string[][] = [];
   saves: { records: StreamStatusRecord[]; samples: MetricSample[] }[] = [];
   events: { pattern: string; payload: unknown }[] = [];
 
@@ -135,6 +138,7 @@ class Fakes {
           return { stored: [], deleted: gone.map((s) => s.id) };
         });
       },
+      clearPaused: async (ids: string[]) => void this.cleared.push(ids),
       slotHolderStatuses: async (names: string[]) => {
         this.holders.push(names);
         return [...this.stored.values()].filter((s) => s.slots.some((x) => names.includes(x.name)));
@@ -288,5 +292,29 @@ describe('StreamStatusService.afterPoll (statements per poll, events)', () => {
     expect(f.calls.reads).toEqual([['sub'], ['sub2', 'sub3']]);
     expect(f.calls.sync.map((b) => b.length)).toEqual([1, 2]);
     expect(f.saves.flatMap((s) => s.records.map((r) => r.streamId)).sort()).toEqual(['s1', 's2', 's3']);
+  });
+});
+
+describe('StreamStatusService: streams paused through prm', () => {
+  const paused = (minutesAgo: number) =>
+    record('s1', { pausedAt: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(), pausedBy: 'alice' });
+
+  it('derives "paused by" while disabled, and forgets a pause once the subscription is seen enabled again', async () => {
+    const f = new Fakes();
+    f.streams = [paused(10)];
+    const service = f.service();
+    await service.afterPoll(SUB, status('sub', { subscriptions: [subscription({ enabled: false, workerPid: null })] }));
+    expect(f.saves[0].records[0].detail).toMatchObject({ state: 'disabled', pausedBy: 'alice' });
+    expect(f.saves[0].records[0].detail.stateReason).toMatch(/^paused through prm by alice at /);
+    expect(f.cleared).toEqual([]);
+    await service.afterPoll(SUB, status('sub', { subscriptions: [subscription()] })); // enabled outside prm
+    expect(f.cleared).toEqual([['s1']]);
+  });
+
+  it('keeps a pause recorded moments ago: the run disables the subscription just after recording it', async () => {
+    const f = new Fakes();
+    f.streams = [paused(0.1)];
+    await f.service().afterPoll(SUB, status('sub', { subscriptions: [subscription()] }));
+    expect(f.cleared).toEqual([]);
   });
 });

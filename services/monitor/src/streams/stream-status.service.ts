@@ -42,6 +42,8 @@ import { publisherFinder } from '../topology/topology.builder.js';
 import { computeDrift, lagSeconds, thresholdLevel, walsenderLag } from './lag.js';
 import { deriveStreamState } from './stream-state.js';
 
+/** A pause recorded less than this long before a snapshot may not be applied yet (the run disables after it), ms. */
+export const PAUSE_SETTLE_MS = 120_000;
 /** The monitor's memory of a stream between derivations (stored as `stream_status.tracking`, plain JSON). */
 export interface StreamTracking {
   /** Subscriber `now()` of the last subscriber snapshot consumed (a new one advances the counters below). */
@@ -272,6 +274,7 @@ export function deriveStream(i: StreamDerivationInput): StreamDerivation {
     recentError,
     backfillStalled: backfill?.stalled === true,
     stallAfterMs: settings.backfillStallMs,
+    paused: stream.pausedAt ? { at: stream.pausedAt, by: stream.pausedBy } : null,
   });
 
   const pubTables = publicationTables(stream, pubStatus);
@@ -308,6 +311,8 @@ export function deriveStream(i: StreamDerivationInput): StreamDerivation {
           )
         : (prevDetail?.drift ?? { missingOnSubscriber: [], notInPublication: [] }),
     conninfoHasPassword: sub?.conninfoHasPassword ?? null,
+    pausedAt: stream.pausedAt,
+    pausedBy: stream.pausedBy,
     updatedAt: i.now.toISOString(),
     publicationDetail:
       pubs.length > 0
@@ -510,6 +515,18 @@ export class StreamStatusService {
       details.push(detail);
     }
     await this.writes.submit({ records, samples });
+    // A pause through prm ends when the subscription is seen enabled again (resumed by other means than prm) in a
+    // snapshot taken well after the pause was recorded (the pause run records it just before it disables).
+    const resumed = inputs.streams.filter(({ stream }) => {
+      const target = statusOf(stream.targetEndpointId);
+      return (
+        stream.pausedAt !== null &&
+        target?.reachability === 'reachable' &&
+        Date.parse(target.checkedAt) - Date.parse(stream.pausedAt) > PAUSE_SETTLE_MS &&
+        target.subscriptions.some((x) => x.name === stream.subscriptionName && x.enabled)
+      );
+    });
+    if (resumed.length > 0) await this.streams.clearPaused(resumed.map(({ stream }) => stream.id));
     for (const d of details) recordStreamLag(d);
     await this.maybePurge(now);
     const ids = inputs.streams.map(({ stream }) => stream.id);

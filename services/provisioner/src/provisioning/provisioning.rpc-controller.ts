@@ -32,6 +32,8 @@ export interface SubmitPayload {
   body?: unknown;
   idempotencyKey?: string | null;
   dropPublication?: boolean;
+  /** The signed-in caller as the audit log names them. */
+  actor?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export class ProvisioningRpcController {
         idempotencyKey: p.idempotencyKey,
         via: 'api',
         dropPublication: p.dropPublication === true,
+        actor: typeof p.actor === 'string' ? p.actor : null,
       });
     });
   }

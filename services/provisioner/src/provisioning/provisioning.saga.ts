@@ -595,6 +595,12 @@ export class ProvisioningSaga {
 
   private async setEnabled(run: ProvisioningRunRecord, enabled: boolean): Promise<void> {
     const name: ProvisioningStepName = enabled ? 'enable-subscription' : 'disable-subscription';
+    // A pause is recorded before the subscription is disabled, so no poll sees it disabled without the pause (and
+    // raises stream-down); the stream shows who paused it. Cleared if the pause fails, and once resumed.
+    const pausedBy = typeof run.request['actor'] === 'string' ? run.request['actor'] : 'prm';
+    if (!enabled && run.streamId) {
+      await this.runs.setStreamPaused(run.streamId, { at: new Date().toISOString(), by: pausedBy });
+    }
     const ok = await this.undoStep(run, name, { subscription: run.subscriptionName }, async () => {
       const target = await this.sessions.endpoint(run.targetEndpointId, 'targetEndpointId');
       const tgt = await this.sessions.openOrThrow(target);
@@ -620,7 +626,11 @@ export class ProvisioningSaga {
         await closeQuietly(tgt);
       }
     });
-    if (!ok) return this.finishFailed(run, this.lastStepError(await this.runs.get(run.id), name));
+    if (!ok) {
+      if (!enabled && run.streamId) await this.runs.setStreamPaused(run.streamId, null);
+      return this.finishFailed(run, this.lastStepError(await this.runs.get(run.id), name));
+    }
+    if (enabled && run.streamId) await this.runs.setStreamPaused(run.streamId, null);
     await this.runs.update(run.id, { state: 'succeeded' });
     await this.changed(run, run.streamId);
   }

@@ -46,6 +46,8 @@ export function toRunView(r: ProvisioningRunRecord): ProvisioningRunView {
 export interface SubmitContext {
   idempotencyKey?: string | null;
   via: 'api' | 'sqs';
+  /** Who asks, as the audit log names them (the gateway's signed-in caller); recorded on pause/resume runs. */
+  actor?: string | null;
 }
 
 /** Operations on an existing stream. */
@@ -197,6 +199,7 @@ export class ProvisioningService {
     }
     let request: Record<string, unknown> = { streamId };
     if (kind === 'remove') request = { streamId, dropPublication: ctx.dropPublication === true };
+    if (kind === 'pause' || kind === 'resume') request = { streamId, actor: ctx.actor ?? ctx.via };
     if (kind === 'rotate-credentials') {
       const dto = validatePayload(RotateCredentialsDto, body ?? {});
       const credential =
