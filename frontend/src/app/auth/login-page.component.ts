@@ -224,6 +224,12 @@ export class LoginPageComponent {
   }
 
   private goBack(): void {
-    void this.router.navigateByUrl(safeReturnUrl(this.returnUrl()), { replaceUrl: true });
+    const url = safeReturnUrl(this.returnUrl());
+    // pages the server renders (the API docs, Bull Board) are not console routes: load them
+    if (url.startsWith('/api/') || url.startsWith('/admin/')) {
+      location.replace(url);
+      return;
+    }
+    void this.router.navigateByUrl(url, { replaceUrl: true });
   }
 }

@@ -91,10 +91,16 @@ import { LiveIndicatorComponent } from '../shared/live-indicator.component';
     <span class="spacer"></span>
     <prm-live-indicator />
     @if (auth.user(); as u) {
-      <span class="who" [title]="'Signed in via ' + u.source">
+      <a
+        class="who"
+        routerLink="/tokens"
+        routerLinkActive="active"
+        [title]="'Signed in via ' + u.source + ': your API tokens and password'"
+        data-testid="account-link"
+      >
         <span class="name" data-testid="current-user">{{ u.name }}</span>
         <span [class]="'role role-' + u.role" data-testid="current-role">{{ u.role }}</span>
-      </span>
+      </a>
     }
     <button mat-button type="button" (click)="signOut()" data-testid="logout">Sign out</button>
   `,
@@ -137,6 +143,14 @@ import { LiveIndicatorComponent } from '../shared/live-indicator.component';
       align-items: center;
       gap: 6px;
       font-size: 13px;
+      color: inherit;
+      text-decoration: none;
+      padding: 4px 6px;
+      border-radius: 4px;
+    }
+    .who:hover,
+    .who.active {
+      background: rgba(255, 255, 255, 0.12);
     }
     .role {
       padding: 1px 8px;

@@ -129,7 +129,9 @@ function chartOptions(min: number | undefined, max: number | undefined): ChartCo
         position: 'left',
         beginAtZero: true,
         title: { display: true, text: 'bytes' },
-        ticks: { callback: (v) => formatBytes(Number(v)) },
+        // whole bytes only: a lag of 0 bytes would otherwise get ticks at 0.1 B, 0.2 B, ...
+        suggestedMax: 1024,
+        ticks: { callback: (v) => formatBytes(Number(v)), precision: 0 },
       },
       seconds: {
         type: 'linear',
@@ -137,6 +139,7 @@ function chartOptions(min: number | undefined, max: number | undefined): ChartCo
         beginAtZero: true,
         grid: { drawOnChartArea: false },
         title: { display: true, text: 'seconds' },
+        suggestedMax: 1,
         ticks: { callback: (v) => formatDuration(Number(v)) },
       },
     },

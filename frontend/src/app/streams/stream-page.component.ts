@@ -27,6 +27,7 @@ import { StateBadgeComponent } from '../shared/state-badge.component';
 import { type StateView, formatBytes, formatDuration, levelView, streamStateView } from '../shared/state-presentation';
 import { ThresholdsEditorComponent } from '../shared/thresholds-editor.component';
 import { LagChartComponent } from './lag-chart.component';
+import { optionText } from './stream-options';
 
 /** A pause or resume the page started, and how it went. */
 interface StreamOperation {
@@ -101,7 +102,7 @@ export class StreamPageComponent {
   protected readonly optionRows = computed(() =>
     Object.entries(this.stream()?.subscriptionDetail?.options ?? {}).map(([name, value]) => ({
       name,
-      value: value === null ? 'n/a' : String(value),
+      value: optionText(name, value),
     })),
   );
   protected readonly hasDrift = computed(() => {

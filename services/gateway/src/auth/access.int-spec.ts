@@ -478,6 +478,10 @@ describe('access control (gateway, PostgreSQL, Redis)', () => {
     it('the OpenAPI description needs a signed-in user', async () => {
       expect((await call(gw.base, 'GET', '/api/docs-json')).status).toBe(401);
       expect((await call(gw.base, 'GET', '/api/docs')).status).toBe(401);
+      // a browser opening the page goes to the sign-in page, and back after it
+      const page = await call(gw.base, 'GET', '/api/docs', { headers: { accept: 'text/html,*/*;q=0.8' } });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe('/login?returnUrl=%2Fapi%2Fdocs');
       const doc = await call(gw.base, 'GET', '/api/docs-json', { headers: bearer(tokens.viewer) });
       expect(doc.status).toBe(200);
       expect(Object.keys(doc.body.paths as object)).toContain('/api/auth/login');

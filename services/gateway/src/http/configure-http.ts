@@ -64,13 +64,15 @@ export function configureGatewayHttp(
       .build(),
   );
   // The API description is for signed-in users too (viewer or stronger), like every route but health and sign-in.
+  // A browser opening the docs page (the demo prints its address) is sent to the sign-in page and back.
   app.use(['/api/docs', '/api/docs-json', '/api/docs-yaml'], (req: Request, res: Response, next: NextFunction) => {
+    const refuse = (message: string) =>
+      req.method === 'GET' && req.baseUrl === '/api/docs' && req.accepts(['json', 'html']) === 'html'
+        ? res.redirect(302, `/login?returnUrl=${encodeURIComponent('/api/docs')}`)
+        : res.status(401).json({ statusCode: 401, error: 'Unauthorized', message, details: [] });
     auth.authenticate(req).then(
-      (principal) =>
-        principal
-          ? next()
-          : res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'sign in first', details: [] }),
-      () => res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'sign in again', details: [] }),
+      (principal) => (principal ? next() : refuse('sign in first')),
+      () => refuse('sign in again'),
     );
   });
   SwaggerModule.setup('api/docs', app, doc);
