@@ -60,6 +60,11 @@ describe('create-stream wizard (all-in-one backend, real clusters, headless Chro
     await row.waitFor({ timeout: 15_000 });
     await row.check();
     await page.getByTestId('wizard-next').click();
+    // prefilled with the credential prm uses for the source
+    if (from.credential.kind === 'env') {
+      await page.getByTestId('wizard-credential-prefilled').waitFor();
+      expect(await page.getByTestId('wizard-password-env').inputValue()).toBe(from.credential.passwordEnv);
+    }
     await page.getByTestId('wizard-credential-kind').selectOption('env');
     await page.getByTestId('wizard-credential-user').fill('postgres');
     await page.getByTestId('wizard-password-env').fill('PRM_DEMO_DB_PASSWORD');

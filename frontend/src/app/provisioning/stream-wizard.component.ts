@@ -130,6 +130,33 @@ export class StreamWizardComponent implements OnInit, OnDestroy {
     this.sourceId.set(id);
     this.chosen.set(new Set());
     this.report.set(null);
+    this.prefillCredential();
+  }
+
+  /** Why "Next: preflight" is disabled, or null when it is not. */
+  protected readonly optionsMissing = computed(() => {
+    if (this.canLeaveOptions()) return null;
+    return this.credentialKind() === 'aws-secret'
+      ? 'Enter the ARN of the Secrets Manager secret holding the replication login.'
+      : 'Enter the replication user and the environment variable holding its password.';
+  });
+
+  /** Whether the credential fields hold the source endpoint's own reference (prefilled, not typed). */
+  protected readonly credentialPrefilled = signal(false);
+
+  /**
+   * Prefills the replication credential with the reference prm uses for the source (Secrets Manager or env; not IAM,
+   * which a subscription cannot use), unless the user already typed one.
+   */
+  private prefillCredential(): void {
+    const typed = this.secretArn() || this.credentialUser() || this.passwordEnv();
+    if (typed && !this.credentialPrefilled()) return;
+    const ref = this.source()?.credential;
+    this.secretArn.set(ref?.kind === 'aws-secret' ? ref.secretArn : '');
+    this.credentialUser.set(ref?.kind === 'env' ? ref.user : '');
+    this.passwordEnv.set(ref?.kind === 'env' ? ref.passwordEnv : '');
+    if (ref?.kind === 'aws-secret' || ref?.kind === 'env') this.credentialKind.set(ref.kind);
+    this.credentialPrefilled.set(ref?.kind === 'aws-secret' || ref?.kind === 'env');
   }
 
   protected toggleTable(qualified: string, on: boolean): void {
