@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { QueueName } from '@prm/contracts';
+import { JobName, QueueName } from '@prm/contracts';
 import { parseRedisUrl } from '@prm/messaging';
 import { EndpointStatusRepository, MigrationRunRepository, openMetadataStore } from '@prm/persistence';
 import {
@@ -196,8 +196,9 @@ describe('operability of the built services (child processes, PostgreSQL, Redis)
       queue = new Queue(QueueName.MonitorPoll, { connection, prefix });
       // The scheduler's first tick comes at start, the next one 10 minutes later: one poll-endpoint job.
       const monitor = await start('monitor', { PRM_POLL_INTERVAL_MS: '600000', [passwordEnv]: 'unused' });
+      // the endpoint's poll is under way (not just the tick that fans it out: stopping then leaves the poll waiting)
       await expectEventually(
-        async () => expect((await queue.getJobCounts('active')).active).toBeGreaterThanOrEqual(1),
+        async () => expect((await queue.getJobs(['active'])).map((j) => j.name)).toContain(JobName.PollEndpoint),
         { timeoutMs: 60_000, intervalMs: 50, message: monitor.output() },
       );
       const stop = await sigterm(monitor);
