@@ -45,13 +45,15 @@ describe('estimateBackfill on a real PG17 → PG15 initial table sync', () => {
   // The accuracy target (issue 9: within 20 % from 25 % on) is measured by `bench/backfill-eta.ts` on a quiet
   // machine and reported in docs/benchmarks.md: here the copy shares 2 cores with the rest of the suite, whose bursts
   // change the copy rate mid-copy, so this test checks the ETA's shape, not its timing (errors are printed above).
-  it('gives an ETA at 25/50/75 % that is positive and shrinks as the copy advances', () => {
+  it('gives an ETA at 25/50/75 % that is positive and lower at 75 % than at 25 %', () => {
     expect(result.copySeconds).toBeGreaterThanOrEqual(3);
     const etas = result.checkpoints.map((c) => c.etaSeconds);
     for (const eta of etas) {
       expect(eta).not.toBeNull();
       expect(eta as number).toBeGreaterThan(0);
     }
-    for (let i = 1; i < etas.length; i++) expect(etas[i] as number).toBeLessThan(etas[i - 1] as number);
+    // Half the copy apart, the ETA must have come down (a third of the work is left at 75 % of what was at 25 %);
+    // neighbouring checkpoints may not, when the suite's load slows the copy between them.
+    expect(etas[2] as number).toBeLessThan(etas[0] as number);
   });
 });
