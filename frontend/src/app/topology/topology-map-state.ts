@@ -240,7 +240,9 @@ export function edgeKey(edge: TopologyEdge, stream: StreamView | undefined, aler
 /** The box model of an endpoint and its firing alerts. */
 export function nodeVm(node: TopologyNode, alerts: readonly AlertView[]): NodeVm {
   const state = nodeStateView(node.reachability);
-  const line1 = `${node.role} · ${node.serverVersion ? 'PG ' + node.serverVersion : 'version n/a'}`;
+  // `server_version` may carry the distribution's build ("15.20 (Debian 15.20-0+deb12u1)"): the box shows the number
+  const version = node.serverVersion?.split(' ')[0];
+  const line1 = truncate(`${node.role} · ${version ? 'PG ' + version : 'version n/a'}`, 34);
   const line2 = truncate([node.cloud, node.region, node.network].filter(Boolean).join(' / '), 34);
   return {
     key: nodeKey(node, alerts),
