@@ -64,6 +64,8 @@ export function safeReturnUrl(value: string | null | undefined): string {
  */
 @Injectable({ providedIn: 'root' })
 export class AuthService {
+  /** A full page load to `/login` has started (sign-out or an ended session): one navigation only. */
+  private leaving = false;
   private readonly http = inject(HttpClient);
   private readonly userSignal = signal<CurrentUser | null>(null);
   private readonly configSignal = signal<AuthConfig | null>(null);
@@ -146,6 +148,9 @@ export class AuthService {
    * every page of this session are dropped. A failed logout call (session already gone) still ends at `/login`.
    */
   async logout(): Promise<void> {
+    // From here the page is leaving: the socket closed by the logout (4401) or an API call answered 401 must not
+    // start a second navigation, which would abort this one.
+    this.leaving = true;
     try {
       await firstValueFrom(this.http.post<void>('/api/auth/logout', {}));
     } catch {
@@ -160,9 +165,10 @@ export class AuthService {
    * user and reloads at `/login?returnUrl=<path>` so signing in again comes back to `returnPath`.
    */
   sessionEnded(returnPath: string): void {
-    if (location.pathname === '/login') {
+    if (this.leaving || location.pathname === '/login') {
       return;
     }
+    this.leaving = true;
     this.forget();
     location.assign(`/login?returnUrl=${encodeURIComponent(safeReturnUrl(returnPath))}`);
   }
