@@ -125,13 +125,6 @@ export class ApiClient {
       .pipe(catchError(fail));
   }
 
-  /** `GET /api/provisioning/runs/:id`: a provisioning run and its steps. */
-  provisioningRun(id: string): Observable<ProvisioningRunView> {
-    return this.http
-      .get<ProvisioningRunView>(`/api/provisioning/runs/${encodeURIComponent(id)}`)
-      .pipe(catchError(fail));
-  }
-
   /** `GET /api/streams/:id/metrics?from&to&step`: lag and backfill samples; ISO times, `stepSeconds` in seconds. */
   streamMetrics(
     id: string,

@@ -20,6 +20,7 @@ import {
 
 import { ApiClient, ApiError } from '../core/api.client';
 import { AuthService } from '../core/auth.service';
+import { ProvisioningApi } from '../provisioning/provisioning.api';
 import type { StreamDetailView, StreamMetricsView, TableSyncView } from '../core/contracts';
 import { LiveUpdatesService } from '../core/live-updates.service';
 import { REFETCH_DEBOUNCE_MS } from '../core/live-resource';
@@ -94,6 +95,7 @@ export class StreamPageComponent {
   protected readonly formatDuration = formatDuration;
   /** Pause and resume need an operator (the gateway refuses viewers anyway). */
   private readonly auth = inject(AuthService);
+  private readonly provisioning = inject(ProvisioningApi);
   protected readonly canOperate = computed(() => this.auth.can('operator'));
   /** The operation waiting for its confirmation click. */
   protected readonly confirming = signal<'pause' | 'resume' | null>(null);
@@ -163,7 +165,7 @@ export class StreamPageComponent {
       let run = await firstValueFrom(this.api.streamOperation(this.id(), op));
       while (!FINISHED_RUN_STATES.has(run.state)) {
         await firstValueFrom(timer(1000));
-        run = await firstValueFrom(this.api.provisioningRun(run.id));
+        run = await this.provisioning.run(run.id);
       }
       this.operation.set(
         run.state === 'succeeded'

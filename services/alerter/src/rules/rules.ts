@@ -286,52 +286,50 @@ function streamConditions(
   // Stream down: disabled (unless paused through prm: a pause someone asked for pages nobody), no apply worker,
   // slot inactive. A paused stream's slot still retains WAL: the retention and forecast rules keep watching it.
   const down: { why: string; obs: string | null; steps: RemediationStep[] } | null =
-    enabled === false && s.record.pausedAt !== null
-      ? null
-      : enabled === false
+    enabled === false && s.record.pausedAt === null
+      ? {
+          why: 'subscription is disabled',
+          obs: s.tracking.subscriberAt ?? null,
+          steps: [
+            {
+              text: 'If it was disabled on purpose, silence this alert; otherwise enable it on the subscriber',
+              command: `ALTER SUBSCRIPTION ${sub} ENABLE;`,
+            },
+            {
+              text: 'If it was disabled by disable_on_error, fix the apply error first (see the Stream page errors)',
+            },
+          ],
+        }
+      : enabled === true &&
+          d.subscriptionDetail?.workerPid === null &&
+          (s.tracking.workerMissingPolls ?? 0) >= settings.downPolls
         ? {
-            why: 'subscription is disabled',
+            why: 'apply worker is not running',
             obs: s.tracking.subscriberAt ?? null,
             steps: [
+              { text: 'Read the subscriber’s log for the worker’s error (the Stream page lists them)' },
+              { text: 'Check free workers on the subscriber', command: 'SHOW max_logical_replication_workers;' },
               {
-                text: 'If it was disabled on purpose, silence this alert; otherwise enable it on the subscriber',
-                command: `ALTER SUBSCRIPTION ${sub} ENABLE;`,
-              },
-              {
-                text: 'If it was disabled by disable_on_error, fix the apply error first (see the Stream page errors)',
+                text: 'Restart the worker',
+                command: `ALTER SUBSCRIPTION ${sub} DISABLE; ALTER SUBSCRIPTION ${sub} ENABLE;`,
               },
             ],
           }
         : enabled === true &&
-            d.subscriptionDetail?.workerPid === null &&
-            (s.tracking.workerMissingPolls ?? 0) >= settings.downPolls
+            d.slotDetail?.active === false &&
+            (s.tracking.slotInactivePolls ?? 0) >= settings.downPolls
           ? {
-              why: 'apply worker is not running',
-              obs: s.tracking.subscriberAt ?? null,
+              why: `slot ${d.slotDetail.name} is inactive on the publisher`,
+              obs: s.tracking.publisherAt ?? null,
               steps: [
-                { text: 'Read the subscriber’s log for the worker’s error (the Stream page lists them)' },
-                { text: 'Check free workers on the subscriber', command: 'SHOW max_logical_replication_workers;' },
+                { text: 'Check that the subscriber can connect to the publisher (conninfo, pg_hba.conf, network)' },
                 {
-                  text: 'Restart the worker',
-                  command: `ALTER SUBSCRIPTION ${sub} DISABLE; ALTER SUBSCRIPTION ${sub} ENABLE;`,
+                  text: 'See the walsender on the publisher',
+                  command: `SELECT * FROM pg_stat_replication WHERE application_name = ${literal(s.record.subscriptionName)};`,
                 },
               ],
             }
-          : enabled === true &&
-              d.slotDetail?.active === false &&
-              (s.tracking.slotInactivePolls ?? 0) >= settings.downPolls
-            ? {
-                why: `slot ${d.slotDetail.name} is inactive on the publisher`,
-                obs: s.tracking.publisherAt ?? null,
-                steps: [
-                  { text: 'Check that the subscriber can connect to the publisher (conninfo, pg_hba.conf, network)' },
-                  {
-                    text: 'See the walsender on the publisher',
-                    command: `SELECT * FROM pg_stat_replication WHERE application_name = ${literal(s.record.subscriptionName)};`,
-                  },
-                ],
-              }
-            : null;
+          : null;
   if (down) {
     out.push({
       ...base('stream-down'),
