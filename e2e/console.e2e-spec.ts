@@ -12,6 +12,7 @@ import {
   registerDemoEndpoints,
   startPrmStack,
 } from './support/prm-stack.js';
+import { chooseOption, closeOverlays, describeForm, fillExactly } from './support/form.js';
 
 /** How long a status change may take to reach the page: 2 poll intervals plus push + refetch slack, ms. */
 const STATUS_DEADLINE_MS = 2 * POLL_INTERVAL_MS + 2500;
@@ -116,43 +117,51 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
 
       await page.getByTestId('add-endpoint').click();
       const form = page.getByTestId('endpoint-form');
-      await form.getByTestId('field-name').fill('replica-a-copy');
-      await form.getByTestId('field-host').fill('127.0.0.1');
-      await form.getByTestId('field-port').fill('70000');
-      await form.getByTestId('field-dbname').fill(stack.demo.dbname);
-      await form.getByTestId('field-credential-kind').click();
-      await page.getByRole('option', { name: 'env', exact: true }).click();
-      await form.getByTestId('field-credential-user').fill('postgres');
-      await form.getByTestId('field-password-env').fill(WRONG_PASSWORD_ENV);
-      await form.getByTestId('save').click();
-      await form.getByTestId('error-port').waitFor();
-      await expect(form.getByTestId('error-port').textContent()).resolves.toContain('1 to 65535');
-      await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('Fix the highlighted fields');
-      expect(posts).toEqual([]);
-
-      const replicaA = stack.demo.endpoints.find((e) => e.name === 'replica-a');
-      await form.getByTestId('field-port').fill(String(replicaA?.port));
-      await form.getByTestId('save').click();
       try {
-        await form.getByTestId('error-credential').waitFor({ timeout: 30_000 });
+        await fillExactly(form.getByTestId('field-name'), 'replica-a-copy');
+        await fillExactly(form.getByTestId('field-host'), '127.0.0.1');
+        await fillExactly(form.getByTestId('field-port'), '70000');
+        await fillExactly(form.getByTestId('field-dbname'), stack.demo.dbname);
+        await chooseOption(page, form.getByTestId('field-credential-kind'), 'env');
+        await fillExactly(form.getByTestId('field-credential-user'), 'postgres');
+        await fillExactly(form.getByTestId('field-password-env'), WRONG_PASSWORD_ENV);
+        await form.getByTestId('save').click();
+        await form.getByTestId('error-port').waitFor();
+        await expect(form.getByTestId('error-port').textContent()).resolves.toContain('1 to 65535');
+        await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('Fix the highlighted fields');
+        expect(posts).toEqual([]);
+
+        const replicaA = stack.demo.endpoints.find((e) => e.name === 'replica-a');
+        await fillExactly(form.getByTestId('field-port'), String(replicaA?.port));
+        await form.getByTestId('save').click();
+        try {
+          await form.getByTestId('error-credential').waitFor({ timeout: 30_000 });
+        } catch (err) {
+          // say what the form showed and held instead, and what prm logged, rather than only "timeout"
+          const summary = await form
+            .getByTestId('form-summary')
+            .textContent({ timeout: 1000 })
+            .catch(() => '(no summary)');
+          await page
+            .screenshot({ path: resolve(process.cwd(), 'dist/e2e-failures/endpoint-form.png') })
+            .catch(() => undefined);
+          throw new Error(
+            `no credential error after save: ${String(err)}\nform summary: ${summary}\n${await describeForm(form)}\n` +
+              `POSTs: ${posts.join(', ')}\nprm log tail:\n${stack.logs().slice(-3000)}`,
+          );
+        }
+        const credentialError = (await form.getByTestId('error-credential').textContent()) ?? '';
+        expect(credentialError).toMatch(/password authentication failed|auth/i);
+        await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('auth-failed');
+        await expect(form.getByTestId('save-anyway').isVisible()).resolves.toBe(true);
+        await expect(form.getByTestId('error-port').count()).resolves.toBe(0);
+        expect(posts).toHaveLength(1);
+        await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'endpoint-auth-failed.png') });
       } catch (err) {
-        // say what the form showed instead, and what prm logged, rather than only "timeout"
-        const summary = await form
-          .getByTestId('form-summary')
-          .textContent({ timeout: 1000 })
-          .catch(() => '(no summary)');
-        throw new Error(
-          `no credential error after save: ${String(err)}\nform summary: ${summary}\nPOSTs: ${posts.join(', ')}\n` +
-            `prm log tail:\n${stack.logs().slice(-3000)}`,
-        );
+        // a dialog left open would block every later test's navigation
+        await closeOverlays(page);
+        throw err;
       }
-      const credentialError = (await form.getByTestId('error-credential').textContent()) ?? '';
-      expect(credentialError).toMatch(/password authentication failed|auth/i);
-      await expect(form.getByTestId('form-summary').textContent()).resolves.toContain('auth-failed');
-      await expect(form.getByTestId('save-anyway').isVisible()).resolves.toBe(true);
-      await expect(form.getByTestId('error-port').count()).resolves.toBe(0);
-      expect(posts).toHaveLength(1);
-      await page.screenshot({ path: resolve(SCREENSHOT_DIR, 'endpoint-auth-failed.png') });
 
       await form.getByTestId('cancel').click();
       await form.waitFor({ state: 'detached' });
