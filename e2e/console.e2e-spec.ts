@@ -12,7 +12,7 @@ import {
   registerDemoEndpoints,
   startPrmStack,
 } from './support/prm-stack.js';
-import { chooseOption, closeOverlays, describeForm, fillExactly } from './support/form.js';
+import { chooseOption, closeOverlays, describeForm, fillExactly, waitForFocus } from './support/form.js';
 
 /** How long a status change may take to reach the page: 2 poll intervals plus push + refetch slack, ms. */
 const STATUS_DEADLINE_MS = 2 * POLL_INTERVAL_MS + 2500;
@@ -118,6 +118,7 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
       await page.getByTestId('add-endpoint').click();
       const form = page.getByTestId('endpoint-form');
       try {
+        await waitForFocus(form.getByTestId('field-name'));
         await fillExactly(form.getByTestId('field-name'), 'replica-a-copy');
         await fillExactly(form.getByTestId('field-host'), '127.0.0.1');
         await fillExactly(form.getByTestId('field-port'), '70000');
@@ -125,6 +126,10 @@ describe('console (all-in-one backend, real clusters, headless Chromium)', () =>
         await chooseOption(page, form.getByTestId('field-credential-kind'), 'env');
         await fillExactly(form.getByTestId('field-credential-user'), 'postgres');
         await fillExactly(form.getByTestId('field-password-env'), WRONG_PASSWORD_ENV);
+        // typed text can land in another field when the focus moves: check them all once more
+        await expect(describeForm(form)).resolves.toContain(
+          `field-name="replica-a-copy", field-host="127.0.0.1", field-port="70000", field-dbname="${stack.demo.dbname}"`,
+        );
         await form.getByTestId('save').click();
         await form.getByTestId('error-port').waitFor();
         await expect(form.getByTestId('error-port').textContent()).resolves.toContain('1 to 65535');

@@ -20,6 +20,17 @@ export async function fillExactly(field: Locator, value: string): Promise<void> 
 }
 
 /**
+ * Waits until `field` has the keyboard focus, e.g. a dialog's `cdkFocusInitial` field.
+ *
+ * Why: MatDialog moves the focus to its initial field when the open animation ends; on a loaded machine that can land
+ * between Playwright selecting another field's text and typing into it, sending the text to the wrong field.
+ */
+export async function waitForFocus(field: Locator, timeoutMs = 10_000): Promise<void> {
+  const handle = await field.elementHandle({ timeout: timeoutMs });
+  await field.page().waitForFunction((el) => el === el?.ownerDocument.activeElement, handle, { timeout: timeoutMs });
+}
+
+/**
  * Picks `option` in a mat-select and waits until the select shows it (the option panel closes with an animation;
  * a click during it may not register on a loaded machine).
  * @throws Error when the select never shows the option.
