@@ -8,9 +8,11 @@ import { AlertsStore } from '../alerts/alerts.store';
 import { AuthService } from '../core/auth.service';
 import type { StreamView } from '../core/contracts';
 import { StreamsStore } from '../core/streams.store';
+import { TopologyStore } from '../core/topology.store';
 import { StateBadgeComponent } from '../shared/state-badge.component';
 import { formatBytes, formatDuration, levelView, streamStateView } from '../shared/state-presentation';
 import { type SortDirection, type StreamSortKey, sortStreams } from './stream-sort';
+import { streamsEmptyText } from './streams-empty';
 
 /** Column headers in display order (key, label, unit note for screen readers). */
 const COLUMNS: readonly { key: StreamSortKey; label: string }[] = [
@@ -39,6 +41,7 @@ export class StreamsPageComponent {
   private readonly store = inject(StreamsStore);
   private readonly router = inject(Router);
   private readonly auth = inject(AuthService);
+  private readonly topology = inject(TopologyStore);
   /** Firing alerts by stream id (row markers). */
   protected readonly streamAlerts = inject(AlertsStore).firingByStream;
 
@@ -54,6 +57,10 @@ export class StreamsPageComponent {
   protected readonly formatDuration = formatDuration;
 
   protected readonly loaded = computed(() => this.store.streams() !== null);
+  /** Why there is no row: loading, nothing registered, first poll pending, or no subscriptions. */
+  protected readonly emptyText = computed(() =>
+    streamsEmptyText(this.loaded(), this.topology.view()?.nodes ?? null, this.canCreate()),
+  );
   protected readonly rows = computed(() =>
     sortStreams(this.store.streams() ?? [], this.sortKey(), this.sortDirection()),
   );
@@ -68,6 +75,7 @@ export class StreamsPageComponent {
 
   constructor() {
     this.store.refresh();
+    this.topology.refresh();
   }
 
   /** Sorts by a column; a second click on the same column reverses the order. */
