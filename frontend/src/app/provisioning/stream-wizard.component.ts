@@ -1,4 +1,3 @@
-import { HttpErrorResponse } from '@angular/common/http';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -12,13 +11,12 @@ import { RouterLink } from '@angular/router';
 
 import type { EndpointView } from '../core/contracts';
 import type { PreflightReport, ProvisioningRunView, SourceTableView } from '@prm/contracts/provisioning.js';
+import { SETTLED_RUN_STATES, messageOf } from './follow-run';
 import { type CreateStreamBody, ProvisioningApi } from './provisioning.api';
 
 /** Wizard steps, in order. */
 const STEPS = ['endpoints', 'tables', 'options', 'preflight', 'create'] as const;
 type Step = (typeof STEPS)[number];
-
-const TERMINAL = ['succeeded', 'failed', 'rolled-back', 'rollback-pending'];
 
 /** `1234567` → `1.2 MB`. */
 function bytes(n: number): string {
@@ -30,15 +28,6 @@ function bytes(n: number): string {
     i++;
   }
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
-
-function messageOf(err: unknown): string {
-  if (err instanceof HttpErrorResponse) {
-    const body = err.error as { message?: string; details?: { field?: string; reason: string }[] } | null;
-    const details = (body?.details ?? []).map((d) => (d.field ? `${d.field}: ${d.reason}` : d.reason)).join('; ');
-    return [body?.message ?? err.message, details].filter(Boolean).join(' — ');
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -93,7 +82,7 @@ export class StreamWizardComponent implements OnInit, OnDestroy {
   protected readonly canLeaveOptions = computed(() =>
     this.credentialKind() === 'aws-secret' ? !!this.secretArn() : !!this.credentialUser() && !!this.passwordEnv(),
   );
-  protected readonly runFinished = computed(() => TERMINAL.includes(this.run()?.state ?? ''));
+  protected readonly runFinished = computed(() => SETTLED_RUN_STATES.has(this.run()?.state ?? ''));
   protected readonly bytes = bytes;
 
   async ngOnInit(): Promise<void> {

@@ -15,7 +15,6 @@ import {
   merge,
   switchMap,
   tap,
-  timer,
 } from 'rxjs';
 
 import { ApiClient, ApiError } from '../core/api.client';
@@ -27,18 +26,16 @@ import { REFETCH_DEBOUNCE_MS } from '../core/live-resource';
 import { StateBadgeComponent } from '../shared/state-badge.component';
 import { type StateView, formatBytes, formatDuration, levelView, streamStateView } from '../shared/state-presentation';
 import { ThresholdsEditorComponent } from '../shared/thresholds-editor.component';
+import { followRun, messageOf } from '../provisioning/follow-run';
 import { LagChartComponent } from './lag-chart.component';
 import { optionText } from './stream-options';
 
-/** A pause or resume the page started, and how it went. */
+/** A pause or resume the page started, and how it went (`unknown`: started, then its run could not be read). */
 interface StreamOperation {
   op: 'pause' | 'resume';
-  state: 'running' | 'succeeded' | 'failed';
+  state: 'running' | 'succeeded' | 'failed' | 'unknown';
   text: string;
 }
-
-/** Run states after which a provisioning run does nothing more. */
-const FINISHED_RUN_STATES = new Set(['succeeded', 'failed', 'rolled-back']);
 
 /** How far back the lag chart looks, ms. */
 const CHART_WINDOW_MS = 60 * 60 * 1000;
@@ -162,18 +159,23 @@ export class StreamPageComponent {
     const verb = op === 'pause' ? 'Pausing' : 'Resuming';
     this.operation.set({ op, state: 'running', text: `${verb}…` });
     try {
-      let run = await firstValueFrom(this.api.streamOperation(this.id(), op));
-      while (!FINISHED_RUN_STATES.has(run.state)) {
-        await firstValueFrom(timer(1000));
-        run = await this.provisioning.run(run.id);
-      }
+      const started = await firstValueFrom(this.api.streamOperation(this.id(), op));
+      const { run, lostTrack } = await followRun(started, (id) => this.provisioning.run(id));
       this.operation.set(
-        run.state === 'succeeded'
-          ? { op, state: 'succeeded', text: op === 'pause' ? 'Paused.' : 'Resumed.' }
-          : { op, state: 'failed', text: `${verb} failed: ${run.error?.message ?? run.state}` },
+        lostTrack !== null
+          ? {
+              op,
+              state: 'unknown',
+              text:
+                `${verb} started (run ${run.id.slice(0, 8)}, last seen ${run.state}), but its progress could not be ` +
+                `read: ${lostTrack}. The state above shows the outcome after the next poll.`,
+            }
+          : run.state === 'succeeded'
+            ? { op, state: 'succeeded', text: op === 'pause' ? 'Paused.' : 'Resumed.' }
+            : { op, state: 'failed', text: `${verb} failed: ${run.error?.message ?? run.state}` },
       );
     } catch (err) {
-      this.operation.set({ op, state: 'failed', text: `${verb} failed: ${(err as ApiError).message}` });
+      this.operation.set({ op, state: 'failed', text: `${verb} failed: ${messageOf(err)}` });
     }
     this.reload.next(this.id());
   }
