@@ -8,6 +8,7 @@
  *
  *   npm run build && node dist/bench/console.js [sizes]      (default 50,200,300,500,1000; needs the built console,
  *                                                             PRM_CONSOLE_DIR or dist/console/browser)
+ *   PRM_BENCH_TRACE=1 node dist/bench/console.js 50           (also prints each load's request timeline)
  */
 import 'reflect-metadata';
 
@@ -187,10 +188,25 @@ async function openMap(browser: Browser, baseUrl: string, nodes: number, groups:
       throw new Error(`${nodes} nodes in ${groups} groups not drawn: ${pageErrors[0] ?? (err as Error).message}`);
     });
   const drawnMs = (await drawn.jsonValue()) as number;
+  if (process.env.PRM_BENCH_TRACE) log(`timeline of a ${nodes}-endpoint load:\n${await timeline(page)}`);
   const cpuMs = await threadTimeMs(cdp);
   const quietMs = await quietAfter(page, drawnMs);
   await cdp.detach();
   return { context, page, drawnMs, cpuMs, quietMs, jsFiles };
+}
+
+/**
+ * `PRM_BENCH_TRACE=1`: where a load spent its time until drawn, from the page's navigation and resource timing
+ * (start → response end of each request, ms since navigation start), to see what bounds the draw time.
+ */
+async function timeline(page: Page): Promise<string> {
+  return (await page.evaluate(`(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const rows = [['document', 0, nav.responseEnd], ['DOMContentLoaded', nav.domContentLoadedEventStart, nav.domContentLoadedEventEnd]];
+    for (const r of performance.getEntriesByType('resource')) rows.push([new URL(r.name).pathname, r.startTime, r.responseEnd]);
+    for (const m of performance.getEntriesByType('paint')) rows.push([m.name, m.startTime, m.startTime]);
+    return rows.sort((a, b) => a[1] - b[1]).map(([n, s, e]) => '  ' + s.toFixed(0).padStart(5) + ' → ' + e.toFixed(0).padStart(5) + '  ' + n).join('\\n');
+  })()`)) as string;
 }
 
 async function measureSize(browser: Browser, nodes: number, groups: number): Promise<SizeResult> {
