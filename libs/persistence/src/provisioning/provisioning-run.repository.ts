@@ -318,18 +318,6 @@ export class ProvisioningRunRepository {
     await this.dataSource.query('DELETE FROM stream WHERE id = $1', [streamId]);
   }
 
-  /**
-   * Records on the stream that prm paused it (`paused`: when, and who as the audit log names them) or, with null,
-   * that it resumed it (see `StreamRecord.pausedAt`).
-   */
-  async setStreamPaused(streamId: string, paused: { at: string; by: string } | null): Promise<void> {
-    await this.dataSource.query('UPDATE stream SET paused_at = $2, paused_by = $3 WHERE id = $1', [
-      streamId,
-      paused?.at ?? null,
-      paused?.by ?? null,
-    ]);
-  }
-
   /** The replication credential reference of the latest successful create or rotation of the stream. */
   async latestReplicationCredential(streamId: string): Promise<Record<string, unknown> | null> {
     const rows = (await this.dataSource.query(

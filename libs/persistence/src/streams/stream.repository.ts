@@ -218,6 +218,19 @@ export class StreamRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Records that prm paused the stream (`paused`: when, ISO 8601, and who as the audit log names them) or, with
+   * null, that it resumed it; see {@link StreamRecord.pausedAt}. Written by the provisioning saga around
+   * `ALTER SUBSCRIPTION ... DISABLE/ENABLE`.
+   */
+  async setPaused(streamId: string, paused: { at: string; by: string } | null): Promise<void> {
+    await this.dataSource.query('UPDATE stream SET paused_at = $2, paused_by = $3 WHERE id = $1', [
+      streamId,
+      paused?.at ?? null,
+      paused?.by ?? null,
+    ]);
+  }
+
   /** Forgets the pause of streams whose subscription was seen enabled (resumed outside prm). */
   async clearPaused(ids: string[]): Promise<void> {
     if (ids.length === 0) return;

@@ -6,7 +6,6 @@ import { openMetadataStore } from '../data-source.js';
 import { EndpointRepository } from '../repositories/endpoint.repository.js';
 import { EndpointStatusRepository } from '../repositories/endpoint-status.repository.js';
 import { ReplicationErrorRepository } from '../replication-errors/replication-error.repository.js';
-import { ProvisioningRunRepository } from '../provisioning/provisioning-run.repository.js';
 import { DEFAULT_GLOBAL_THRESHOLDS } from './1764500000000-streams.js';
 import { MetricSampleRepository } from './metric-sample.repository.js';
 import { StreamStatusRepository } from './stream-status.repository.js';
@@ -82,13 +81,13 @@ describe('stream monitoring tables (real PostgreSQL)', () => {
     await streams.deleteVanished(subId, ['sub_a']);
   });
 
-  it('a pause through prm: recorded by the provisioning repository, read with the stream and for derivation, cleared', async () => {
+  it('a pause through prm: recorded, read with the stream and for derivation, cleared', async () => {
     const [s] = await streams.upsertDiscovered(subId, [
       { subscriptionName: 'sub_paused', sourceEndpointId: pubId, publications: ['p1'], slotName: 'sub_paused' },
     ]);
     expect(s).toMatchObject({ pausedAt: null, pausedBy: null });
     const at = '2026-02-01T10:00:00.000Z';
-    await new ProvisioningRunRepository(ds).setStreamPaused(s.id, { at, by: 'alice (token ci)' });
+    await streams.setPaused(s.id, { at, by: 'alice (token ci)' });
     expect(await streams.get(s.id)).toMatchObject({ pausedAt: at, pausedBy: 'alice (token ci)' });
     const derivation = (await statuses.listForDerivationMany([subId])).get(subId)!;
     expect(derivation.streams.find((x) => x.stream.id === s.id)?.stream).toMatchObject({ pausedAt: at });
@@ -98,6 +97,10 @@ describe('stream monitoring tables (real PostgreSQL)', () => {
     ]);
     expect((await streams.get(s.id))?.pausedAt).toBe(at);
     await streams.clearPaused([s.id]);
+    expect(await streams.get(s.id)).toMatchObject({ pausedAt: null, pausedBy: null });
+    // a resume through prm clears it the same way
+    await streams.setPaused(s.id, { at, by: 'alice (token ci)' });
+    await streams.setPaused(s.id, null);
     expect(await streams.get(s.id)).toMatchObject({ pausedAt: null, pausedBy: null });
     await streams.deleteVanished(subId, ['sub_a']);
   });

@@ -11,7 +11,12 @@ import {
   toCredentialRef,
   type CredentialRefDto,
 } from '@prm/contracts';
-import { type EndpointEntity, ProvisioningRunRepository, type ProvisioningRunRecord } from '@prm/persistence';
+import {
+  type EndpointEntity,
+  ProvisioningRunRepository,
+  type ProvisioningRunRecord,
+  StreamRepository,
+} from '@prm/persistence';
 import {
   alterSubscriptionConnectionSql,
   alterSubscriptionEnabledSql,
@@ -78,6 +83,7 @@ export class ProvisioningSaga {
 
   constructor(
     private readonly runs: ProvisioningRunRepository,
+    private readonly streams: StreamRepository,
     private readonly sessions: EndpointSessions,
     @Inject(PROVISIONER_SETTINGS) private readonly settings: ProvisionerSettings,
     @Inject(PROVISIONING_EVENTS) private readonly events: ProvisioningEventBus,
@@ -599,7 +605,7 @@ export class ProvisioningSaga {
     // raises stream-down); the stream shows who paused it. Cleared if the pause fails, and once resumed.
     const pausedBy = typeof run.request['actor'] === 'string' ? run.request['actor'] : 'prm';
     if (!enabled && run.streamId) {
-      await this.runs.setStreamPaused(run.streamId, { at: new Date().toISOString(), by: pausedBy });
+      await this.streams.setPaused(run.streamId, { at: new Date().toISOString(), by: pausedBy });
     }
     const ok = await this.undoStep(run, name, { subscription: run.subscriptionName }, async () => {
       const target = await this.sessions.endpoint(run.targetEndpointId, 'targetEndpointId');
@@ -627,10 +633,10 @@ export class ProvisioningSaga {
       }
     });
     if (!ok) {
-      if (!enabled && run.streamId) await this.runs.setStreamPaused(run.streamId, null);
+      if (!enabled && run.streamId) await this.streams.setPaused(run.streamId, null);
       return this.finishFailed(run, this.lastStepError(await this.runs.get(run.id), name));
     }
-    if (enabled && run.streamId) await this.runs.setStreamPaused(run.streamId, null);
+    if (enabled && run.streamId) await this.streams.setPaused(run.streamId, null);
     await this.runs.update(run.id, { state: 'succeeded' });
     await this.changed(run, run.streamId);
   }
