@@ -155,14 +155,15 @@ describe('layoutTopology', () => {
     expect(mid.x).toBeCloseTo((pub.x + pub.width / 2 + sub.x - sub.width / 2) / 2);
   });
 
-  it('fans out parallel streams between the same two endpoints so their labels do not cover each other', () => {
+  it('fans out parallel streams between the same two endpoints so their labels and alert markers do not cover each other', () => {
     const g = layoutTopology(
       [node('pub'), node('sub')],
       [stream('pub', 'sub', 'orders'), stream('pub', 'sub', 'events'), stream('pub', 'sub', 'audit')],
     );
     const mids = ['orders', 'events', 'audit'].map((s) => g.edges.get(`sub:${s}`)![(EDGE_POINTS - 1) / 2].y);
     expect(new Set(mids.map((y) => Math.round(y))).size).toBe(3);
-    expect(Math.min(...mids.slice(1).map((y, i) => Math.abs(y - mids[i])))).toBeGreaterThan(10);
+    // label (20 px) plus the alert marker above it (up to 30 px above the middle): 44 px apart
+    for (let i = 1; i < mids.length; i++) expect(Math.abs(mids[i] - mids[i - 1])).toBeCloseTo(44, 5);
   });
 
   it('ignores streams whose endpoints are not on the map and draws a self-stream as a loop', () => {

@@ -51,7 +51,10 @@ export interface LayeredLayoutOptions {
   margin: number;
   /** Width / height the whole map should approach (the map panel's ratio). */
   aspect: number;
-  /** Vertical distance between the curves of parallel streams (same publisher and subscriber). */
+  /**
+   * Vertical distance between the middles (label anchors) of parallel streams (same two endpoints, either
+   * direction), px.
+   */
   parallelEdgeGap: number;
   /** Barycentre ordering passes (each one left→right then right→left). */
   sweeps: number;
@@ -66,7 +69,9 @@ export const DEFAULT_LAYERED_LAYOUT_OPTIONS: LayeredLayoutOptions = {
   groupGap: 48,
   margin: 24,
   aspect: 2.5,
-  parallelEdgeGap: 26,
+  // a label is 20 px tall around the middle, and a stream's alert marker sits 14–30 px above it: 44 px keep one
+  // stream's marker off its neighbour's label
+  parallelEdgeGap: 44,
   sweeps: 4,
 };
 
@@ -399,8 +404,8 @@ function packGroups(
 /**
  * Curves for the streams: leave the publisher on the side facing the subscriber and enter the subscriber on the
  * side facing the publisher; when the two boxes overlap horizontally (same column) both ends are on the right and
- * the curve bulges out. The k-th of m parallel streams between the same two endpoints is shifted by
- * (k − (m−1)/2)·`gap` px so that their curves and labels do not cover each other.
+ * the curve bulges out. The middle of the k-th of m parallel streams between the same two endpoints is shifted by
+ * (k − (m−1)/2)·`gap` px so that their curves, labels and alert markers do not cover each other.
  */
 function routeEdges(links: readonly LayoutEdgeInput[], nodes: Map<string, Box>, gap: number): Map<string, Point[]> {
   const parallel = new Map<string, string[]>();
@@ -412,7 +417,8 @@ function routeEdges(links: readonly LayoutEdgeInput[], nodes: Map<string, Box>, 
   }
   const shift = new Map<string, number>();
   for (const ids of parallel.values()) {
-    ids.forEach((id, k) => shift.set(id, (k - (ids.length - 1) / 2) * gap));
+    // shifting both control points by d moves a cubic Bézier's middle by 3/4·d
+    ids.forEach((id, k) => shift.set(id, ((k - (ids.length - 1) / 2) * gap) / 0.75));
   }
   const routes = new Map<string, Point[]>();
   for (const e of links) {
@@ -423,7 +429,7 @@ function routeEdges(links: readonly LayoutEdgeInput[], nodes: Map<string, Box>, 
 
 /**
  * The polyline of one stream between two endpoint boxes ({@link EDGE_POINTS} points on a cubic Bézier curve).
- * @param offset vertical shift of the curve's middle, px (parallel streams)
+ * @param offset vertical shift of the curve's control points, px (parallel streams; the middle moves 3/4 of it)
  */
 export function edgeRoute(source: Box, target: Box, offset = 0): Point[] {
   const apart = (source.width + target.width) / 2;
