@@ -7,7 +7,7 @@ E2E_CONFIGS := $(wildcard e2e/jest.e2e.config.cjs e2e/jest.e2e.config.ts e2e/jes
 # make dev: the API on 3000 (what frontend/proxy.conf.json forwards to), the console on ng serve's 4200
 DEV_API_PORT ?= 3000
 
-.PHONY: help setup build build-server demo dev test check clean bench
+.PHONY: help setup build build-server demo dev test check clean bench screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -51,6 +51,9 @@ test: setup build ## unit + integration tests with coverage, then browser tests
 	npm run test:cov
 	@if [ -n "$(E2E_CONFIGS)" ]; then npm run test:e2e; \
 	else echo "test: no e2e/jest.e2e.config.* yet, skipping browser tests"; fi
+
+screenshots: setup build ## browser tests that also refresh the committed docs/screenshots/
+	PRM_SCREENSHOT_DIR=docs/screenshots npm run test:e2e
 
 # One section alone: node dist/bench/<poll-scale|api-load|console|migration-overhead|backfill-eta|alert-latency>.js
 bench: build-server ## benchmarks on real clusters: print tables, write docs/benchmarks.md (~10 min)

@@ -24,8 +24,11 @@ export const POLL_INTERVAL_MS = 2000;
 /** Environment variable of the prm process holding a wrong password (for the `auth-failed` test). */
 export const WRONG_PASSWORD_ENV = 'PRM_E2E_WRONG_PASSWORD';
 
-/** Where the tests save screenshots (committed as documentation). */
-export const SCREENSHOT_DIR = resolve(process.cwd(), 'docs/screenshots');
+/**
+ * Where the tests save screenshots: `dist/screenshots` (ignored by git), so a test run leaves the checkout clean;
+ * `make screenshots` sets `PRM_SCREENSHOT_DIR=docs/screenshots` to refresh the committed ones.
+ */
+export const SCREENSHOT_DIR = resolve(process.cwd(), process.env.PRM_SCREENSHOT_DIR ?? 'dist/screenshots');
 
 /** Everything a browser test needs: real clusters, one prm process, one headless Chromium. */
 export interface PrmStack {
