@@ -12,7 +12,6 @@ import type {
   StreamView,
   TopologyView,
 } from './contracts';
-import type { ProvisioningRunView } from '@prm/contracts/provisioning.js';
 
 /** `GET /api/streams/:id/thresholds`: the stream's effective thresholds and whether they are its own. */
 export interface StreamThresholdsView {
@@ -112,17 +111,6 @@ export class ApiClient {
   /** `GET /api/streams/:id`: the Stream page (404 for an unknown id). */
   getStream(id: string): Observable<StreamDetailView> {
     return this.http.get<StreamDetailView>(`/api/streams/${encodeURIComponent(id)}`).pipe(catchError(fail));
-  }
-
-  /**
-   * `POST /api/streams/:id/pause|resume` (operator): a provisioning run that disables / enables the subscription and
-   * waits for its apply worker to stop / start. One `Idempotency-Key` per click, so a retried request is one run.
-   */
-  streamOperation(id: string, operation: 'pause' | 'resume'): Observable<ProvisioningRunView> {
-    const headers = { 'idempotency-key': `console-${operation}-${crypto.randomUUID()}` };
-    return this.http
-      .post<ProvisioningRunView>(`/api/streams/${encodeURIComponent(id)}/${operation}`, null, { headers })
-      .pipe(catchError(fail));
   }
 
   /** `GET /api/streams/:id/metrics?from&to&step`: lag and backfill samples; ISO times, `stepSeconds` in seconds. */

@@ -1,6 +1,7 @@
 import { HttpErrorResponse } from '@angular/common/http';
 
 import type { ProvisioningRunView } from '@prm/contracts/provisioning.js';
+import { toApiError } from '../core/api.client';
 
 /**
  * Run states after which the console stops following a run: it does nothing more, or (`rollback-pending`) it waits
@@ -14,17 +15,13 @@ export const SETTLED_RUN_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A readable message of a failed API call: the prm error body's message and its `field: reason` details, else the
- * error's own message.
+ * A readable message of a failed API call: the prm error body's message and its `field: reason` details (the body
+ * {@link toApiError} reads or synthesises), else the error's own message.
  */
 export function messageOf(err: unknown): string {
-  if (err instanceof HttpErrorResponse) {
-    if (err.status === 0) return 'prm API unreachable (network error or gateway down)';
-    const body = err.error as { message?: string; details?: { field?: string; reason: string }[] } | null;
-    const details = (body?.details ?? []).map((d) => (d.field ? `${d.field}: ${d.reason}` : d.reason)).join('; ');
-    return [body?.message ?? err.message, details].filter(Boolean).join(' — ');
-  }
-  return err instanceof Error ? err.message : String(err);
+  const { body } = toApiError(err);
+  const details = body.details.map((d) => (d.field ? `${d.field}: ${d.reason}` : d.reason)).join('; ');
+  return [body.message, details].filter(Boolean).join(' — ');
 }
 
 /** Where following a run ended: the last state read, and why the console stopped reading it early (null when it settled). */

@@ -23,7 +23,7 @@ export interface CreateStreamBody {
   };
 }
 
-/** The provisioning endpoints of the prm API used by the create-stream wizard. */
+/** The provisioning endpoints of the prm API: the create-stream wizard's, and pause / resume of a stream. */
 @Injectable({ providedIn: 'root' })
 export class ProvisioningApi {
   private readonly http = inject(HttpClient);
@@ -45,6 +45,17 @@ export class ProvisioningApi {
   create(body: CreateStreamBody, idempotencyKey: string): Promise<ProvisioningRunView> {
     const headers = new HttpHeaders({ 'Idempotency-Key': idempotencyKey });
     return firstValueFrom(this.http.post<ProvisioningRunView>('/api/streams', body, { headers }));
+  }
+
+  /**
+   * `POST /api/streams/:id/pause|resume` (operator): a provisioning run that disables / enables the subscription and
+   * waits for its apply worker to stop / start. One `Idempotency-Key` per call, so a retried request is one run.
+   */
+  streamOperation(id: string, operation: 'pause' | 'resume'): Promise<ProvisioningRunView> {
+    const headers = new HttpHeaders({ 'Idempotency-Key': `console-${operation}-${crypto.randomUUID()}` });
+    return firstValueFrom(
+      this.http.post<ProvisioningRunView>(`/api/streams/${encodeURIComponent(id)}/${operation}`, null, { headers }),
+    );
   }
 
   run(id: string): Promise<ProvisioningRunView> {

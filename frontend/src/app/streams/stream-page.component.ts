@@ -3,19 +3,7 @@ import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, injec
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import {
-  EMPTY,
-  Subject,
-  catchError,
-  debounceTime,
-  filter,
-  firstValueFrom,
-  forkJoin,
-  map,
-  merge,
-  switchMap,
-  tap,
-} from 'rxjs';
+import { EMPTY, Subject, catchError, debounceTime, filter, forkJoin, map, merge, switchMap, tap } from 'rxjs';
 
 import { ApiClient, ApiError } from '../core/api.client';
 import { AuthService } from '../core/auth.service';
@@ -159,7 +147,7 @@ export class StreamPageComponent {
     const verb = op === 'pause' ? 'Pausing' : 'Resuming';
     this.operation.set({ op, state: 'running', text: `${verb}…` });
     try {
-      const started = await firstValueFrom(this.api.streamOperation(this.id(), op));
+      const started = await this.provisioning.streamOperation(this.id(), op);
       const { run, lostTrack } = await followRun(started, (id) => this.provisioning.run(id));
       this.operation.set(
         lostTrack !== null

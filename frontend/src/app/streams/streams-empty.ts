@@ -21,8 +21,9 @@ export function streamsEmptyText(loaded: boolean, nodes: readonly TopologyNode[]
       'streams are found in each subscriber’s pg_subscription.'
     );
   }
-  const unpolled = nodes.filter((n) => n.reachability !== 'reachable').length;
-  const reach = unpolled > 0 ? ` (${unpolled} of them not reachable now, so their subscriptions are not known)` : '';
+  const unreachable = nodes.filter((n) => n.reachability !== 'reachable').length;
+  const reach =
+    unreachable > 0 ? ` (${unreachable} of them not reachable now, so their subscriptions are not known)` : '';
   return (
     `No subscriptions on the ${nodes.length} registered endpoint${nodes.length === 1 ? '' : 's'}${reach}.` +
     (canCreate ? ' Create one with New stream.' : '')
